@@ -1,0 +1,107 @@
+# redis_ops.replication — developer and CI entry points.
+#
+#   make test      everything CI runs, including all set-up on a fresh machine
+#   make lint      ansible-lint (production profile) + changelog lint
+#   make sanity    ansible-test sanity on the newest ansible-core / Python
+#   make unit      pure-Python unit tests
+#   make modules   module tests against real redis-server / redis-sentinel processes
+#   make modules-oldest   the same on the oldest ansible-core that requires_ansible claims
+#   make docs      ansible-doc renders every module
+#   make build     build the collection artifact and check what it contains
+#
+# PYTEST_ARGS passes options through (e.g. make modules PYTEST_ARGS='-k sentinel -x').
+
+SHELL := /bin/bash
+.SHELLFLAGS := -eu -o pipefail -c
+.DEFAULT_GOAL := help
+
+ROOT := $(CURDIR)
+BUILD := $(ROOT)/.build
+COLL := $(BUILD)/ansible_collections/redis_ops/replication
+VENV := $(ROOT)/.venv
+VENV_OLD := $(ROOT)/.venv-oldest
+PY_NEWEST_VERSION := 3.13
+PY_OLDEST_VERSION := 3.12
+APT_PACKAGES := redis-server redis-sentinel redis-tools python3-redis rsync git
+# Module tests run the modules with the interpreter a Debian 12 host has:
+# /usr/bin/python3 and Debian's python3-redis (4.3), as the roles install it.
+HOST_PYTHON := /usr/bin/python3
+PYTEST_ARGS ?=
+MODULES := $(basename $(notdir $(wildcard plugins/modules/*.py)))
+
+export ANSIBLE_COLLECTIONS_PATH := $(BUILD)
+export ANSIBLE_COLLECTIONS_SCAN_SYS_PATH := false
+export ANSIBLE_NOCOLOR := 1
+export PIP_DISABLE_PIP_VERSION_CHECK := 1
+
+.PHONY: help test setup apt venv venv-oldest collection lint sanity unit modules modules-oldest docs build clean
+
+help:
+	@sed -n '2,14p' Makefile | sed 's/^# \{0,1\}//'
+
+test: setup lint unit sanity modules modules-oldest docs build
+	@echo "make test: all checks passed"
+
+setup: apt venv venv-oldest collection
+
+apt:
+	@missing=""; for p in $(APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then \
+	  echo "installing Debian packages:$$missing"; \
+	  apt-get update -qq; \
+	  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing >/dev/null; \
+	fi
+	@# The packaged units may have started servers on the default ports; the tests use their own.
+	@redis-server --version
+
+venv: $(VENV)/.installed
+$(VENV)/.installed: requirements/test.txt
+	rm -rf $(VENV)
+	"$$(scripts/find-python.sh $(PY_NEWEST_VERSION))" -m venv $(VENV)
+	$(VENV)/bin/pip install -q --upgrade pip
+	$(VENV)/bin/pip install -q -r requirements/test.txt
+	touch $@
+
+venv-oldest: $(VENV_OLD)/.installed
+$(VENV_OLD)/.installed: requirements/oldest.txt
+	rm -rf $(VENV_OLD)
+	"$$(scripts/find-python.sh $(PY_OLDEST_VERSION))" -m venv $(VENV_OLD)
+	$(VENV_OLD)/bin/pip install -q --upgrade pip
+	$(VENV_OLD)/bin/pip install -q -r requirements/oldest.txt
+	touch $@
+
+collection:
+	@scripts/link-collection.sh >/dev/null
+
+lint: venv
+	$(VENV)/bin/ansible-lint --profile production
+	$(VENV)/bin/antsibull-changelog lint
+
+sanity: venv collection
+	@scripts/offline-get-pip.sh $(VENV)/bin/python >/dev/null
+	cd $(COLL) && $(VENV)/bin/ansible-test sanity --venv --requirements --python $(PY_NEWEST_VERSION) --color no
+
+unit: venv collection
+	cd $(COLL) && PYTHONPATH=$(BUILD) $(VENV)/bin/python -m pytest -q tests/unit $(PYTEST_ARGS)
+
+modules: venv collection apt
+	cd $(COLL) && PYTHONPATH=$(BUILD) REDIS_OPS_MODULE_PYTHON=$(HOST_PYTHON) \
+	  $(VENV)/bin/python -m pytest -q tests/modules $(PYTEST_ARGS)
+
+modules-oldest: venv-oldest collection apt
+	cd $(COLL) && PYTHONPATH=$(BUILD) REDIS_OPS_MODULE_PYTHON=$(VENV_OLD)/bin/python \
+	  $(VENV_OLD)/bin/python -m pytest -q tests/modules $(PYTEST_ARGS)
+
+docs: venv collection
+	@for m in $(MODULES); do \
+	  $(VENV)/bin/ansible-doc redis_ops.replication.$$m > $(BUILD)/doc-$$m.txt 2> $(BUILD)/doc-$$m.err; \
+	  if [ -s $(BUILD)/doc-$$m.err ] || ! grep -q "OPTIONS" $(BUILD)/doc-$$m.txt; then \
+	    echo "ansible-doc redis_ops.replication.$$m failed:"; cat $(BUILD)/doc-$$m.err; exit 1; fi; \
+	  echo "ansible-doc redis_ops.replication.$$m: ok"; \
+	done
+
+build: venv
+	scripts/check-build.sh $(VENV)/bin/ansible-galaxy
+
+clean:
+	rm -rf $(BUILD) $(VENV) $(VENV_OLD)

@@ -1,0 +1,236 @@
+# -*- coding: utf-8 -*-
+# Copyright: redis_ops.replication contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Connection layer shared by every module of redis_ops.replication.
+
+This is a private API of the collection: other collections must not import it.
+
+Every module builds its argument spec from ``connection_argument_spec()``,
+opens a :class:`RedisClient` with ``connect()`` and sends commands through
+``RedisClient.call()``, which turns every redis-py exception into a
+:class:`RedisOpsError` carrying one message an operator can act on.
+"""
+
+from __future__ import annotations
+
+import traceback
+
+from ansible.module_utils.basic import missing_required_lib
+
+from ansible_collections.redis_ops.replication.plugins.module_utils.redis_info import (
+    ServerInfo,
+    parse_info,
+)
+
+REDIS_IMPORT_ERROR = None
+try:
+    import redis
+    from redis import exceptions as redis_exceptions
+except ImportError:
+    redis = None
+    redis_exceptions = None
+    REDIS_IMPORT_ERROR = traceback.format_exc()
+
+
+class RedisOpsError(Exception):
+    """An error with a message meant for the operator, ready for fail_json."""
+
+    def __init__(self, message: str, **details) -> None:
+        super().__init__(message)
+        self.message = message
+        self.details = details
+
+
+def connection_argument_spec(default_port: int = 6379) -> dict:
+    """The connection options every module accepts (see the connection doc fragment)."""
+    return dict(
+        login_host=dict(type='str', default='localhost'),
+        login_port=dict(type='int', default=default_port),
+        login_unix_socket=dict(type='path'),
+        login_user=dict(type='str'),
+        login_password=dict(type='str', no_log=True),
+        tls=dict(type='bool', default=False),
+        validate_certs=dict(type='bool', default=True),
+        ca_certs=dict(type='path'),
+        client_cert_file=dict(type='path'),
+        client_key_file=dict(type='path'),
+        connect_timeout=dict(type='float', default=5.0),
+        command_timeout=dict(type='float', default=10.0),
+    )
+
+
+CONNECTION_REQUIRED_TOGETHER = [('client_cert_file', 'client_key_file')]
+
+
+def module_kwargs(argument_spec: dict, **extra) -> dict:
+    """Keyword arguments for AnsibleModule that every module of the collection shares."""
+    kwargs = dict(
+        argument_spec=argument_spec,
+        supports_check_mode=True,
+        required_together=list(CONNECTION_REQUIRED_TOGETHER) + list(extra.pop('required_together', [])),
+    )
+    kwargs.update(extra)
+    return kwargs
+
+
+def validate_port(value, option: str) -> None:
+    if value is not None and not 1 <= value <= 65535:
+        raise RedisOpsError('%s must be a TCP port between 1 and 65535, got %s' % (option, value))
+
+
+def validate_connection_params(params: dict) -> None:
+    validate_port(params['login_port'], 'login_port')
+    for option in ('connect_timeout', 'command_timeout'):
+        if params[option] is not None and params[option] <= 0:
+            raise RedisOpsError('%s must be a positive number of seconds, got %s' % (option, params[option]))
+    if params['login_user'] is not None and params['login_password'] is None:
+        raise RedisOpsError('login_user is set but login_password is not: an ACL user always needs its password')
+    if not params['tls']:
+        for option in ('ca_certs', 'client_cert_file', 'client_key_file'):
+            if params.get(option):
+                raise RedisOpsError('%s is only used with tls=true; set tls=true or remove %s' % (option, option))
+
+
+def describe_target(params: dict) -> str:
+    if params.get('login_unix_socket'):
+        return 'unix socket %s' % params['login_unix_socket']
+    host = params['login_host']
+    if ':' in host:
+        host = '[%s]' % host
+    return '%s:%s' % (host, params['login_port'])
+
+
+def explain_redis_error(exc: Exception, target: str, command: str | None = None,
+                        timeout: float | None = None) -> str:
+    """Turn a redis-py exception into one sentence that says what to fix."""
+    text = str(exc).strip() or exc.__class__.__name__
+    upper = text.upper()
+    doing = ' while running %s' % command if command else ''
+    if isinstance(exc, redis_exceptions.TimeoutError):
+        return 'timed out after %ss talking to %s%s; check that the server is up and not blocked (%s)' % (
+            timeout, target, doing, text)
+    if isinstance(exc, redis_exceptions.AuthenticationWrongNumberOfArgsError) or 'WITHOUT ANY PASSWORD CONFIGURED' in upper:
+        return 'login_password was given but %s has no password configured for this user; remove login_password or set one on the server (%s)' % (
+            target, text)
+    if 'NOAUTH' in upper or 'AUTHENTICATION REQUIRED' in upper:
+        return '%s requires authentication: set login_password (and login_user for an ACL user) (%s)' % (target, text)
+    if 'WRONGPASS' in upper or 'INVALID PASSWORD' in upper or isinstance(exc, redis_exceptions.AuthenticationError):
+        return 'authentication to %s failed: login_user/login_password are wrong or the user is disabled (%s)' % (target, text)
+    if 'NOPERM' in upper or isinstance(exc, getattr(redis_exceptions, 'NoPermissionError', ())):
+        return 'the user connected to %s lacks the permission%s; grant it in the ACL or use another login_user (%s)' % (
+            target, doing, text)
+    if 'UNKNOWN COMMAND' in upper or 'UNKNOWN SUBCOMMAND' in upper:
+        return '%s does not support%s; it may be the wrong kind of server (a Sentinel instead of a data node, or the reverse) or too old (%s)' % (
+            target, doing or ' a command this module needs', text)
+    if isinstance(exc, redis_exceptions.ConnectionError):
+        return 'cannot connect to %s: %s; check login_host/login_port (or login_unix_socket), the bind address and the firewall' % (
+            target, text)
+    if isinstance(exc, redis_exceptions.ResponseError):
+        return '%s answered with an error%s: %s' % (target, doing, text)
+    return 'unexpected error from %s%s: %s' % (target, doing, text)
+
+
+def _redact(args: tuple, secret_positions: tuple) -> str:
+    shown = []
+    for index, arg in enumerate(args):
+        shown.append('********' if index in secret_positions else str(arg))
+    return ' '.join(shown)
+
+
+class RedisClient:
+    """A redis-py client whose every call raises RedisOpsError on failure.
+
+    Replies are kept raw (no redis-py response callbacks), so that the
+    collection parses them the same way on every redis-py version from
+    Debian 12's 4.3 on.
+    """
+
+    def __init__(self, params: dict) -> None:
+        self.params = params
+        self.target = describe_target(params)
+        self._client = redis.Redis(**self._connection_kwargs(params))
+        self._client.set_response_callback('INFO', lambda response, **options: response)
+        self._server_info: ServerInfo | None = None
+
+    @staticmethod
+    def _connection_kwargs(params: dict) -> dict:
+        kwargs = dict(
+            username=params.get('login_user'),
+            password=params.get('login_password'),
+            socket_connect_timeout=params['connect_timeout'],
+            socket_timeout=params['command_timeout'],
+            decode_responses=True,
+        )
+        if params.get('login_unix_socket'):
+            kwargs['unix_socket_path'] = params['login_unix_socket']
+        else:
+            kwargs['host'] = params['login_host']
+            kwargs['port'] = params['login_port']
+        if params['tls']:
+            kwargs.update(
+                ssl=True,
+                ssl_cert_reqs='required' if params['validate_certs'] else 'none',
+                ssl_ca_certs=params.get('ca_certs'),
+                ssl_certfile=params.get('client_cert_file'),
+                ssl_keyfile=params.get('client_key_file'),
+            )
+            if not params['validate_certs']:
+                kwargs['ssl_check_hostname'] = False
+        return kwargs
+
+    def call(self, *args, secret_positions: tuple = ()):
+        """Send one command; raise RedisOpsError with an explanation on failure."""
+        try:
+            return self._client.execute_command(*args)
+        except redis_exceptions.RedisError as exc:
+            command = _redact(args, secret_positions)
+            raise RedisOpsError(explain_redis_error(exc, self.target, command, self.params['command_timeout']),
+                                command=command) from exc
+
+    def info(self, section: str) -> dict:
+        return parse_info(self.call('INFO', section))
+
+    def server_info(self, refresh: bool = False) -> ServerInfo:
+        if self._server_info is None or refresh:
+            self._server_info = ServerInfo.from_info(self.info('server'))
+        return self._server_info
+
+    def close(self) -> None:
+        try:
+            self._client.close()
+        except Exception:  # pylint: disable=broad-except
+            pass
+
+
+def connect(module) -> RedisClient:
+    """Check the library and the parameters, open a client and prove it works with PING.
+
+    Fails the module with a clear message on any problem.
+    """
+    if redis is None:
+        module.fail_json(msg=missing_required_lib('redis (redis-py; python3-redis on Debian)'),
+                         exception=REDIS_IMPORT_ERROR)
+    try:
+        validate_connection_params(module.params)
+        client = RedisClient(module.params)
+        client.call('PING')
+    except RedisOpsError as exc:
+        module.fail_json(msg=exc.message, **exc.details)
+    return client
+
+
+def run_module(module, action) -> None:
+    """Connect, run ``action(client)`` which returns the result dict, and exit.
+
+    A RedisOpsError raised by the action fails the module with its message;
+    the partial result it carries (commands sent so far, changed) is kept.
+    """
+    client = connect(module)
+    try:
+        result = action(client)
+    except RedisOpsError as exc:
+        details = dict(exc.details)
+        module.fail_json(msg=exc.message, **details)
+    finally:
+        client.close()
+    module.exit_json(**result)

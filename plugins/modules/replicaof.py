@@ -1,0 +1,351 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright: redis_ops.replication contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import annotations
+
+DOCUMENTATION = r'''
+module: replicaof
+short_description: Make a Redis or Valkey instance a replica of a primary, or a primary itself
+version_added: 0.1.0
+description:
+  - Reads C(INFO replication) and sends C(REPLICAOF) (or C(SLAVEOF) on servers older than Redis 5.0)
+    only when the instance does not already replicate from the wanted primary.
+    A primary named by host name while the instance reports an IP address (or the reverse) counts as
+    the same primary.
+  - Sets C(masterauth) and C(masteruser) live with C(CONFIG SET) when they differ, before
+    switching the primary, so the first sync already authenticates.
+  - Persists what it changed with C(CONFIG REWRITE), so a restart keeps it.
+  - Can wait, bounded by O(wait_timeout), until the link to the primary is up and the initial
+    synchronisation is over.
+  - Refuses to make an instance a replica of itself, and refuses to run against a Sentinel.
+author:
+  - redis_ops.replication contributors
+extends_documentation_fragment:
+  - redis_ops.replication.connection
+attributes:
+  check_mode:
+    support: full
+    description: Reads the state and reports what would change; sends no command that changes anything.
+  diff_mode:
+    support: full
+    description: Shows role, primary address and (hidden) authentication before and after.
+  platform:
+    platforms: posix
+    support: full
+    description: Talks to the server over the network; runs wherever redis-py is installed.
+options:
+  state:
+    description:
+      - V(replica) makes the instance replicate from O(primary_host):O(primary_port).
+      - V(primary) makes it a primary (C(REPLICAOF NO ONE)). It keeps its data.
+    type: str
+    choices: [replica, primary]
+    default: replica
+  primary_host:
+    description:
+      - Host name or IP address of the primary to replicate from. Required with O(state=replica).
+    type: str
+    aliases: [master_host]
+  primary_port:
+    description:
+      - Port of the primary.
+    type: int
+    default: 6379
+    aliases: [master_port]
+  primary_user:
+    description:
+      - ACL user the replica authenticates as on the primary (C(masteruser), C(primaryuser) in Valkey).
+      - Set live when it differs; leave unset to not manage it.
+    type: str
+    aliases: [masteruser, primaryuser]
+  primary_auth:
+    description:
+      - Password the replica authenticates with on the primary (C(masterauth), C(primaryauth) in Valkey).
+      - Set live when it differs; leave unset to not manage it. Never shown in output or diff.
+    type: str
+    aliases: [masterauth, primaryauth]
+  persist:
+    description:
+      - Run C(CONFIG REWRITE) after a change, so that the configuration file keeps it.
+      - When the server cannot rewrite its file (it runs without one, or the file is not writable),
+        the module fails after the live change and says so; set V(false) to accept a live-only change.
+    type: bool
+    default: true
+  wait_for_sync:
+    description:
+      - With O(state=replica), wait until C(master_link_status) is C(up) and no sync is in progress.
+      - Not done in check mode.
+    type: bool
+    default: false
+  wait_timeout:
+    description:
+      - Seconds to wait when O(wait_for_sync=true). The module fails when the link is not up by then.
+    type: int
+    default: 60
+seealso:
+  - module: redis_ops.replication.replication_facts
+  - module: redis_ops.replication.sentinel_monitor
+  - name: Redis replication
+    description: How Redis replication works.
+    link: https://redis.io/docs/latest/operate/oss_and_stack/management/replication/
+notes:
+  - When Sentinel monitors the instance, Sentinel also reconfigures replication during a failover.
+    Point this module at the primary that is current now (see M(redis_ops.replication.replication_facts)),
+    never at the one an inventory named first, or it undoes the failover.
+'''
+
+EXAMPLES = r'''
+- name: Replicate from the current primary and wait for the initial sync
+  redis_ops.replication.replicaof:
+    login_password: "{{ redis_password }}"
+    primary_host: 10.0.0.1
+    primary_port: 6379
+    primary_auth: "{{ redis_password }}"
+    wait_for_sync: true
+    wait_timeout: 120
+
+- name: Replica on port 6380 of the same host, through the unix socket
+  redis_ops.replication.replicaof:
+    login_unix_socket: /run/redis-6380/redis-server.sock
+    login_password: "{{ redis_password }}"
+    master_host: redis1.example.com
+    master_port: 6379
+
+- name: Promote this instance to a primary
+  redis_ops.replication.replicaof:
+    login_password: "{{ redis_password }}"
+    state: primary
+'''
+
+RETURN = r'''
+commands:
+  description: Commands sent that change state, in order; passwords are replaced by C(********). Empty in check mode.
+  returned: always
+  type: list
+  elements: str
+  sample: ["CONFIG SET masterauth ********", "REPLICAOF 10.0.0.1 6379", "CONFIG REWRITE"]
+role:
+  description: Role of the instance after the run (predicted in check mode).
+  returned: always
+  type: str
+  sample: replica
+primary_host:
+  description: Primary the instance replicates from after the run, as the server reports it (null for a primary).
+  returned: always
+  type: str
+  sample: 10.0.0.1
+primary_port:
+  description: Port of that primary (null for a primary).
+  returned: always
+  type: int
+  sample: 6379
+link_status:
+  description: C(master_link_status) after the run (null for a primary, or in check mode when the role changes).
+  returned: always
+  type: str
+  sample: up
+persisted:
+  description: Whether C(CONFIG REWRITE) ran and succeeded.
+  returned: always
+  type: bool
+server:
+  description: The server that answered.
+  returned: always
+  type: dict
+  sample: {"flavor": "redis", "version": "7.0.15", "mode": "standalone", "run_id": "3f2a...", "tcp_port": 6380}
+'''
+
+import time
+
+from ansible.module_utils.basic import AnsibleModule
+
+from ansible_collections.redis_ops.replication.plugins.module_utils.redis_common import (
+    RedisClient,
+    RedisOpsError,
+    connection_argument_spec,
+    module_kwargs,
+    run_module,
+    validate_port,
+)
+from ansible_collections.redis_ops.replication.plugins.module_utils.redis_info import (
+    config_get_to_dict,
+    replication_status,
+    same_address,
+)
+
+HIDDEN_SET = '(hidden, set)'
+HIDDEN_UNSET = '(not set)'
+HIDDEN_NEW = '(hidden, new value)'
+
+
+class ReplicaofManager:
+    def __init__(self, module: AnsibleModule, client: RedisClient) -> None:
+        self.module = module
+        self.client = client
+        self.params = module.params
+        self.commands: list = []
+        self.changed = False
+        self.diff_before: dict = {}
+        self.diff_after: dict = {}
+
+    # -- reading ---------------------------------------------------------
+    def _config_value(self, name: str) -> str:
+        values = config_get_to_dict(self.client.call('CONFIG', 'GET', name))
+        return next(iter(values.values()), '')
+
+    def _check_inputs(self, server) -> None:
+        if server.is_sentinel:
+            raise RedisOpsError('%s is a Sentinel, not a Redis data node: point login_host/login_port at the '
+                                'redis-server instance to configure' % self.client.target)
+        validate_port(self.params['primary_port'], 'primary_port')
+        if self.params['wait_timeout'] < 0:
+            raise RedisOpsError('wait_timeout must be 0 or more seconds, got %s' % self.params['wait_timeout'])
+
+    def _is_self(self, server) -> bool:
+        host, port = self.params['primary_host'], self.params['primary_port']
+        if port == server.tcp_port and not self.params['login_unix_socket'] and \
+                same_address(host, self.params['login_host']):
+            return True
+        if port != server.tcp_port:
+            return False
+        # Same port on another address: it may still be us (a public IP of this host).
+        # Compare run ids when the target answers; if it does not, it is not us.
+        probe_params = dict(self.params, login_host=host, login_port=port, login_unix_socket=None,
+                            connect_timeout=min(self.params['connect_timeout'], 2.0))
+        if self.params['primary_auth'] is not None:
+            probe_params.update(login_user=self.params['primary_user'], login_password=self.params['primary_auth'])
+        probe = RedisClient(probe_params)
+        try:
+            return probe.server_info().run_id == server.run_id
+        except RedisOpsError:
+            return False
+        finally:
+            probe.close()
+
+    # -- planning and applying --------------------------------------------
+    def run(self) -> dict:
+        server = self.client.server_info()
+        self._check_inputs(server)
+        status = replication_status(self.client.info('replication'))
+        self.diff_before = self._topology(status['role'], status['primary_host'], status['primary_port'])
+        self.diff_after = dict(self.diff_before)
+
+        # Plan everything (and refuse bad input) before sending anything;
+        # credentials go first so the first sync with a new primary authenticates.
+        plan = self._plan_config('primary_user', 'masteruser', secret=False)
+        plan += self._plan_config('primary_auth', 'masterauth', secret=True)
+        plan += self._plan_topology(status, server)
+        self.changed = bool(plan)
+
+        persisted = False
+        if not self.module.check_mode:
+            for args, secret_positions in plan:
+                self._send(args, secret_positions)
+            if plan and self.params['persist']:
+                self._send(('CONFIG', 'REWRITE'), failure=(
+                    'the change was applied live but CONFIG REWRITE failed, so a restart would undo it; make the '
+                    'config file writable by the server, or set persist=false to accept a live-only change'))
+                persisted = True
+
+        final = status
+        if not self.module.check_mode:
+            final = self._wait_for_sync() if self.params['wait_for_sync'] else \
+                replication_status(self.client.info('replication'))
+        return self._result(final, server, persisted)
+
+    @staticmethod
+    def _topology(role, host, port) -> dict:
+        return dict(role=role, primary_host=host if role == 'replica' else None,
+                    primary_port=port if role == 'replica' else None)
+
+    def _plan_config(self, option: str, config_name: str, secret: bool) -> list:
+        wanted = self.params[option]
+        if wanted is None:
+            return []
+        current = self._config_value(config_name)
+        if secret:
+            self.diff_before[option] = HIDDEN_SET if current else HIDDEN_UNSET
+            self.diff_after[option] = self.diff_before[option] if current == wanted else (
+                HIDDEN_NEW if wanted else HIDDEN_UNSET)
+        else:
+            self.diff_before[option] = current
+            self.diff_after[option] = wanted
+        if current == wanted:
+            return []
+        return [(('CONFIG', 'SET', config_name, wanted), (3,) if secret else ())]
+
+    def _plan_topology(self, status: dict, server) -> list:
+        command = server.replicaof_command
+        if self.params['state'] == 'primary':
+            if status['role'] == 'primary':
+                return []
+            self.diff_after.update(self._topology('primary', None, None))
+            return [((command, 'NO', 'ONE'), ())]
+        host, port = self.params['primary_host'], self.params['primary_port']
+        if status['role'] == 'replica' and status['primary_port'] == port and \
+                same_address(status['primary_host'], host):
+            return []
+        if self._is_self(server):
+            raise RedisOpsError('primary_host=%s primary_port=%s is this instance itself (%s); an instance cannot '
+                                'replicate from itself' % (host, port, self.client.target))
+        self.diff_after.update(self._topology('replica', host, port))
+        return [((command, host, str(port)), ())]
+
+    def _send(self, args: tuple, secret_positions: tuple = (), failure: str | None = None) -> None:
+        try:
+            self.client.call(*args, secret_positions=secret_positions)
+        except RedisOpsError as exc:
+            message = '%s: %s' % (failure, exc.message) if failure else exc.message
+            raise RedisOpsError(message, changed=bool(self.commands), commands=list(self.commands)) from exc
+        self.commands.append(' '.join('********' if i in secret_positions else str(a) for i, a in enumerate(args)))
+
+    def _wait_for_sync(self) -> dict:
+        deadline = time.monotonic() + self.params['wait_timeout']
+        while True:
+            status = replication_status(self.client.info('replication'))
+            if self.params['state'] == 'primary' or (
+                    status['role'] == 'replica' and status['link_status'] == 'up' and not status['sync_in_progress']):
+                return status
+            if time.monotonic() >= deadline:
+                raise RedisOpsError(
+                    'the replica did not finish syncing with %s:%s within wait_timeout=%ss: link %s, sync in '
+                    'progress: %s; check that the primary is reachable from this host and that primary_auth is '
+                    'right' % (self.params['primary_host'], self.params['primary_port'], self.params['wait_timeout'],
+                               status['link_status'], status['sync_in_progress']),
+                    changed=self.changed, commands=list(self.commands), link_status=status['link_status'])
+            time.sleep(0.25)
+
+    def _result(self, status: dict, server, persisted: bool) -> dict:
+        if self.module.check_mode:
+            role = self.diff_after['role']
+            host, port = self.diff_after['primary_host'], self.diff_after['primary_port']
+            link = status['link_status'] if role == 'replica' and not self.changed else None
+        else:
+            role, host, port, link = status['role'], status['primary_host'], status['primary_port'], status['link_status']
+        result = dict(changed=self.changed, commands=self.commands, role=role, primary_host=host,
+                      primary_port=port, link_status=link, persisted=persisted, server=server.as_dict())
+        if self.changed and self.module._diff:
+            result['diff'] = dict(before=self.diff_before, after=self.diff_after)
+        return result
+
+
+def main() -> None:
+    argument_spec = connection_argument_spec()
+    argument_spec.update(
+        state=dict(type='str', choices=['replica', 'primary'], default='replica'),
+        primary_host=dict(type='str', aliases=['master_host']),
+        primary_port=dict(type='int', default=6379, aliases=['master_port']),
+        primary_user=dict(type='str', aliases=['masteruser', 'primaryuser']),
+        primary_auth=dict(type='str', no_log=True, aliases=['masterauth', 'primaryauth']),
+        persist=dict(type='bool', default=True),
+        wait_for_sync=dict(type='bool', default=False),
+        wait_timeout=dict(type='int', default=60),
+    )
+    module = AnsibleModule(**module_kwargs(argument_spec, required_if=[('state', 'replica', ['primary_host'])]))
+    run_module(module, lambda client: ReplicaofManager(module, client).run())
+
+
+if __name__ == '__main__':
+    main()

@@ -1,0 +1,314 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright: redis_ops.replication contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import annotations
+
+DOCUMENTATION = r'''
+module: replication_facts
+short_description: Report the live replication state of a Redis or Valkey node, or of a Sentinel, as facts
+version_added: 0.1.0
+description:
+  - Pointed at a data node, sets C(ansible_facts.redis_replication) from C(INFO replication): its role, the primary
+    it replicates from and the state of that link, offsets, and each connected replica with its lag in seconds
+    and in bytes.
+  - Pointed at a Sentinel, sets C(ansible_facts.redis_sentinel): every monitored primary with its address, quorum,
+    flags, known replicas and Sentinels, the result of C(SENTINEL CKQUORUM), and whether the Sentinel is in TILT mode.
+  - The kind of server is detected from C(INFO server). The module never changes anything.
+  - With O(max_lag_seconds) or O(min_replicas), problems are added to the task's warnings, as a health check would
+    flag them.
+author:
+  - redis_ops.replication contributors
+extends_documentation_fragment:
+  - redis_ops.replication.connection
+attributes:
+  check_mode:
+    support: full
+    description: The module only reads; it runs the same way in check mode.
+  diff_mode:
+    support: none
+  facts:
+    support: full
+  platform:
+    platforms: posix
+    support: full
+    description: Talks to the server over the network; runs wherever redis-py is installed.
+options:
+  max_lag_seconds:
+    description:
+      - Warn when a replica lags more than this many seconds behind its primary (or, on a replica,
+        when it has heard nothing from its primary for longer). The setup guide's health check uses 5.
+    type: int
+  min_replicas:
+    description:
+      - On a primary, warn when fewer replicas than this are online.
+    type: int
+  names:
+    description:
+      - On a Sentinel, report only these monitored primaries. All by default.
+    type: list
+    elements: str
+seealso:
+  - module: redis_ops.replication.replicaof
+  - module: redis_ops.replication.sentinel_monitor
+'''
+
+EXAMPLES = r'''
+- name: Read the replication state of the local instance
+  redis_ops.replication.replication_facts:
+    login_password: "{{ redis_password }}"
+    max_lag_seconds: 5
+
+- name: Show the replicas the primary sees
+  ansible.builtin.debug:
+    msg: "{{ ansible_facts.redis_replication.replicas }}"
+
+- name: Ask the local Sentinel who the primary is
+  redis_ops.replication.replication_facts:
+    login_port: 26379
+    login_password: "{{ redis_sentinel_password }}"
+    names: [mymaster]
+
+- name: Current primary of mymaster
+  ansible.builtin.debug:
+    msg: "{{ ansible_facts.redis_sentinel.masters.mymaster.host }}"
+'''
+
+RETURN = r'''
+ansible_facts:
+  description: Facts about the server.
+  returned: always
+  type: complex
+  contains:
+    redis_replication:
+      description: Replication state of a data node. Set only when the server is a data node.
+      returned: when the server is a data node
+      type: dict
+      sample:
+        role: replica
+        role_reported: slave
+        primary_host: 10.0.0.1
+        primary_port: 6379
+        link_status: up
+        last_io_seconds_ago: 1
+        sync_in_progress: false
+        link_down_since_seconds: null
+        master_repl_offset: 5230
+        replica_repl_offset: 5230
+        replica_priority: 100
+        replica_read_only: true
+        connected_replicas: 0
+        replicas: []
+        min_replicas_good: null
+        min_replicas_to_write: 0
+        min_replicas_max_lag: 10
+        server: {flavor: redis, version: 7.0.15, mode: standalone, run_id: "5d1c...", tcp_port: 6380}
+      contains:
+        role:
+          description: V(primary) or V(replica).
+          type: str
+        role_reported:
+          description: The role as the server names it (C(master) or C(slave)).
+          type: str
+        primary_host:
+          description: On a replica, the primary it replicates from (null on a primary).
+          type: str
+        primary_port:
+          description: On a replica, the primary's port.
+          type: int
+        link_status:
+          description: On a replica, C(up) or C(down).
+          type: str
+        last_io_seconds_ago:
+          description: On a replica, seconds since the last interaction with the primary.
+          type: int
+        sync_in_progress:
+          description: On a replica, whether a full synchronisation is under way.
+          type: bool
+        master_repl_offset:
+          description: Replication offset of this node's data stream.
+          type: int
+        replicas:
+          description: On a primary, each connected replica.
+          type: list
+          elements: dict
+          contains:
+            ip:
+              description: Address of the replica as the primary sees it (or as it announces itself).
+              type: str
+            port:
+              description: Listening port of the replica.
+              type: int
+            state:
+              description: C(online), C(wait_bgsave), C(send_bulk) ...
+              type: str
+            offset:
+              description: Replication offset the replica acknowledged.
+              type: int
+            lag:
+              description: Seconds since the replica's last acknowledgement.
+              type: int
+            offset_lag:
+              description: Bytes of the primary's stream the replica has not acknowledged yet.
+              type: int
+        connected_replicas:
+          description: Number of connected replicas.
+          type: int
+        min_replicas_good:
+          description: Replicas counted as good for C(min-replicas-to-write) (null when that feature is off).
+          type: int
+        min_replicas_to_write:
+          description: The C(min-replicas-to-write) setting.
+          type: int
+        min_replicas_max_lag:
+          description: The C(min-replicas-max-lag) setting.
+          type: int
+        server:
+          description: Flavor (redis or valkey), version, mode, run id and port of the server.
+          type: dict
+    redis_sentinel:
+      description: State of a Sentinel. Set only when the server is a Sentinel.
+      returned: when the server is a Sentinel
+      type: dict
+      sample:
+        tilt: false
+        server: {flavor: redis, version: 7.0.15, mode: sentinel, run_id: "9a0b...", tcp_port: 26379}
+        masters:
+          mymaster:
+            host: 10.0.0.1
+            port: 6379
+            quorum: 2
+            flags: master
+            status: ok
+            num_replicas: 2
+            num_other_sentinels: 2
+            config_epoch: 0
+            ckquorum: {ok: true, message: "OK 3 usable Sentinels. Quorum and failover authorization can be reached"}
+            replicas: [{ip: 10.0.0.2, port: 6379, flags: slave, link_status: ok, priority: 100}]
+            sentinels: [{ip: 10.0.0.3, port: 26379, flags: sentinel, runid: "c3d4..."}]
+      contains:
+        tilt:
+          description: Whether the Sentinel is in TILT mode (it then takes no action).
+          type: bool
+        masters:
+          description: Each monitored primary, by name.
+          type: dict
+'''
+
+from ansible.module_utils.basic import AnsibleModule
+
+from ansible_collections.redis_ops.replication.plugins.module_utils.redis_common import (
+    RedisClient,
+    RedisOpsError,
+    connection_argument_spec,
+    module_kwargs,
+    run_module,
+)
+from ansible_collections.redis_ops.replication.plugins.module_utils.redis_info import (
+    config_get_to_dict,
+    replication_status,
+    replication_warnings,
+)
+from ansible_collections.redis_ops.replication.plugins.module_utils.sentinel import (
+    ckquorum,
+    flags_of,
+    list_masters,
+    list_replicas,
+    list_sentinels,
+)
+
+
+def data_node_facts(client: RedisClient, params: dict) -> tuple:
+    status = replication_status(client.info('replication'))
+    config = config_get_to_dict(client.call('CONFIG', 'GET', 'min-replicas-*'))
+    status['min_replicas_to_write'] = int(config.get('min-replicas-to-write', 0) or 0)
+    status['min_replicas_max_lag'] = int(config.get('min-replicas-max-lag', 0) or 0)
+    status['server'] = client.server_info().as_dict()
+    warnings = replication_warnings(status, params['max_lag_seconds'], params['min_replicas'])
+    return {'redis_replication': status}, warnings
+
+
+def sentinel_facts(client: RedisClient, params: dict) -> tuple:
+    info = client.info('sentinel')
+    statuses = {}
+    for key, value in info.items():
+        if key.startswith('master') and isinstance(value, dict):
+            statuses[str(value.get('name'))] = str(value.get('status', ''))
+    wanted = params['names']
+    masters = {}
+    warnings = []
+    for entry in list_masters(client):
+        name = str(entry.get('name'))
+        if wanted and name not in wanted:
+            continue
+        masters[name] = describe_monitored(client, name, entry, statuses.get(name))
+        warnings += sentinel_warnings(name, masters[name])
+    for name in wanted or []:
+        if name not in masters:
+            warnings.append('this Sentinel does not monitor %s' % name)
+    tilt = bool(int(info.get('sentinel_tilt', 0) or 0))
+    if tilt:
+        warnings.append('the Sentinel at %s is in TILT mode and will not act' % client.target)
+    facts = dict(tilt=tilt, masters=masters, server=client.server_info().as_dict())
+    return {'redis_sentinel': facts}, warnings
+
+
+def describe_monitored(client: RedisClient, name: str, entry: dict, status: str | None) -> dict:
+    replicas = [dict(ip=str(r.get('ip')), port=r.get('port'), flags=str(r.get('flags', '')),
+                     link_status=str(r.get('master-link-status', '')), priority=r.get('slave-priority'),
+                     repl_offset=r.get('slave-repl-offset'))
+                for r in list_replicas(client, name)]
+    sentinels = [dict(ip=str(s.get('ip')), port=s.get('port'), flags=str(s.get('flags', '')),
+                      runid=str(s.get('runid', '')))
+                 for s in list_sentinels(client, name)]
+    return dict(
+        host=str(entry.get('ip')), port=entry.get('port'), quorum=entry.get('quorum'),
+        flags=str(entry.get('flags', '')), status=status, num_replicas=entry.get('num-slaves'),
+        num_other_sentinels=entry.get('num-other-sentinels'), config_epoch=entry.get('config-epoch'),
+        down_after_milliseconds=entry.get('down-after-milliseconds'),
+        failover_timeout=entry.get('failover-timeout'), parallel_syncs=entry.get('parallel-syncs'),
+        ckquorum=ckquorum(client, name), replicas=replicas, sentinels=sentinels,
+    )
+
+
+def sentinel_warnings(name: str, master: dict) -> list:
+    warnings = []
+    flags = flags_of(master)
+    down = [flag for flag in flags if flag in ('s_down', 'o_down')]
+    if down:
+        warnings.append('%s (%s:%s) is flagged %s' % (name, master['host'], master['port'], ','.join(down)))
+    if not master['ckquorum']['ok']:
+        warnings.append('CKQUORUM for %s failed: %s' % (name, master['ckquorum']['message']))
+    for replica in master['replicas']:
+        if any(flag in ('s_down', 'disconnected') for flag in flags_of(replica)):
+            warnings.append('%s: replica %s:%s is flagged %s' % (name, replica['ip'], replica['port'], replica['flags']))
+    return warnings
+
+
+def gather(module: AnsibleModule, client: RedisClient) -> dict:
+    for option in ('max_lag_seconds', 'min_replicas'):
+        if module.params[option] is not None and module.params[option] < 0:
+            raise RedisOpsError('%s must be 0 or more, got %s' % (option, module.params[option]))
+    if client.server_info().is_sentinel:
+        facts, warnings = sentinel_facts(client, module.params)
+    else:
+        facts, warnings = data_node_facts(client, module.params)
+    for warning in warnings:
+        module.warn(warning)
+    return dict(changed=False, ansible_facts=facts)
+
+
+def main() -> None:
+    argument_spec = connection_argument_spec()
+    argument_spec.update(
+        max_lag_seconds=dict(type='int'),
+        min_replicas=dict(type='int'),
+        names=dict(type='list', elements='str'),
+    )
+    module = AnsibleModule(**module_kwargs(argument_spec))
+    run_module(module, lambda client: gather(module, client))
+
+
+if __name__ == '__main__':
+    main()

@@ -1,0 +1,425 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright: redis_ops.replication contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import annotations
+
+DOCUMENTATION = r'''
+module: sentinel_monitor
+short_description: Make a Redis or Valkey Sentinel monitor a primary, without undoing its failovers
+version_added: 0.1.0
+description:
+  - Connects to one Sentinel and ensures that the primary called O(name) is monitored with the given
+    settings (O(state=present)), or not monitored (O(state=absent)).
+  - A primary that is not monitored yet is added with C(SENTINEL MONITOR). Settings that differ are changed
+    with C(SENTINEL SET), one per command; nothing is sent when everything matches.
+  - When O(name) is already monitored at another address, that is almost always because Sentinel failed
+    over to a replica. The module then keeps the address Sentinel knows (undoing the failover would demote
+    the new primary), reports it in RV(current_host) and RV(current_port), and reports no change for the
+    address. O(force_address=true) moves the monitor anyway.
+  - Changes are saved with C(SENTINEL FLUSHCONFIG). State that Sentinel generated (its id, epochs, the
+    replicas and Sentinels it discovered) is left alone, unless O(reset_stale=true) finds stale entries.
+  - Refuses to run against a Redis data node.
+author:
+  - redis_ops.replication contributors
+extends_documentation_fragment:
+  - redis_ops.replication.connection
+attributes:
+  check_mode:
+    support: full
+    description: Reads the state and reports what would change; sends no command that changes anything.
+  diff_mode:
+    support: full
+    description: Shows the monitored address and settings before and after; passwords are hidden.
+  platform:
+    platforms: posix
+    support: full
+    description: Talks to the Sentinel over the network; runs wherever redis-py is installed.
+options:
+  login_port:
+    description:
+      - TCP port of the Sentinel.
+    type: int
+    default: 26379
+  name:
+    description:
+      - Name of the monitored primary (the C(master-name) of C(sentinel monitor)).
+    type: str
+    required: true
+  state:
+    description:
+      - V(present) makes the Sentinel monitor O(name); V(absent) removes it (C(SENTINEL REMOVE)).
+    type: str
+    choices: [present, absent]
+    default: present
+  host:
+    description:
+      - Address of the primary to monitor when O(name) is not monitored yet (or with O(force_address=true)).
+      - An IP address, unless the Sentinel runs with C(sentinel resolve-hostnames yes).
+      - Required with O(state=present).
+    type: str
+    aliases: [primary_host, master_host]
+  port:
+    description:
+      - Port of that primary.
+    type: int
+    default: 6379
+    aliases: [primary_port, master_port]
+  quorum:
+    description:
+      - Number of Sentinels that must agree that the primary is down before a failover starts. At least 1.
+      - Required with O(state=present).
+    type: int
+  auth_pass:
+    description:
+      - Password Sentinel uses to connect to the primary and its replicas (C(sentinel auth-pass)).
+      - Sentinel never reveals this value, so the module compares it with the Sentinel's configuration file when it
+        can read it and prove it is that Sentinel's file (by its C(sentinel myid)); otherwise see O(update_password).
+      - Never shown in output or diff.
+    type: str
+  auth_user:
+    description:
+      - ACL user Sentinel uses to connect to the primary and its replicas (C(sentinel auth-user)).
+      - Compared like O(auth_pass).
+    type: str
+  update_password:
+    description:
+      - What to do with O(auth_pass) and O(auth_user) when the current values cannot be read back
+        (the module runs away from the Sentinel's host, or may not read its configuration file).
+      - V(always) sets them on every run, and reports a change with a warning.
+      - V(on_create) sets them only when the monitor is created (or moved with O(force_address)).
+    type: str
+    choices: [always, on_create]
+    default: always
+  down_after_milliseconds:
+    description:
+      - Milliseconds without a valid reply after which Sentinel considers the primary down.
+    type: int
+  failover_timeout:
+    description:
+      - Failover timeout in milliseconds (C(sentinel failover-timeout)).
+    type: int
+  parallel_syncs:
+    description:
+      - Number of replicas that resynchronise with the new primary at the same time after a failover.
+    type: int
+  notification_script:
+    description:
+      - Script Sentinel runs on every warning-level event. An empty string removes it.
+      - Since Redis 6.2, Sentinel refuses to change scripts at runtime unless its configuration has
+        C(sentinel deny-scripts-reconfig no).
+    type: str
+  client_reconfig_script:
+    description:
+      - Script Sentinel runs when the primary changes after a failover. An empty string removes it.
+      - The same runtime restriction as O(notification_script) applies.
+    type: str
+  force_address:
+    description:
+      - When O(name) is monitored at an address other than O(host):O(port), remove and re-add the monitor
+        at O(host):O(port). This undoes a failover that Sentinel made; use it only to move a monitor on purpose.
+      - Settings not given in this task return to Sentinel's defaults, because the monitor is re-created.
+    type: bool
+    default: false
+  reset_stale:
+    description:
+      - Send C(SENTINEL RESET) for O(name) when this Sentinel lists replicas or other Sentinels that are down or
+        disconnected, so that it forgets nodes removed from the fleet. Nothing is sent when all are healthy,
+        or while a failover is in progress.
+    type: bool
+    default: false
+    aliases: [reset]
+seealso:
+  - module: redis_ops.replication.replication_facts
+  - module: redis_ops.replication.replicaof
+  - name: Redis Sentinel
+    description: High availability with Redis Sentinel.
+    link: https://redis.io/docs/latest/operate/oss_and_stack/management/sentinel/
+'''
+
+EXAMPLES = r'''
+- name: Monitor the primary (first run), keep whatever primary Sentinel elected (later runs)
+  redis_ops.replication.sentinel_monitor:
+    login_password: "{{ redis_sentinel_password }}"
+    name: mymaster
+    host: 10.0.0.1
+    port: 6379
+    quorum: 2
+    auth_pass: "{{ redis_password }}"
+    down_after_milliseconds: 5000
+    failover_timeout: 60000
+    parallel_syncs: 1
+
+- name: Stop monitoring a primary
+  redis_ops.replication.sentinel_monitor:
+    name: oldmaster
+    state: absent
+
+- name: Forget replicas that were removed from the fleet
+  redis_ops.replication.sentinel_monitor:
+    name: mymaster
+    host: 10.0.0.1
+    quorum: 2
+    reset_stale: true
+'''
+
+RETURN = r'''
+commands:
+  description: Commands sent that change state, in order; passwords are replaced by C(********). Empty in check mode.
+  returned: always
+  type: list
+  elements: str
+  sample: ["SENTINEL MONITOR mymaster 10.0.0.1 6379 2", "SENTINEL SET mymaster auth-pass ********", "SENTINEL FLUSHCONFIG"]
+current_host:
+  description: Address of the primary that the Sentinel monitors under O(name) after the run (null when absent).
+  returned: always
+  type: str
+  sample: 10.0.0.2
+current_port:
+  description: Port of that primary (null when absent).
+  returned: always
+  type: int
+  sample: 6379
+address_differs:
+  description:
+    - True when O(name) is monitored at an address other than O(host):O(port) and the module kept it,
+      normally because Sentinel failed over.
+  returned: always
+  type: bool
+master:
+  description: Settings of the monitored primary after the run (predicted in check mode); empty when absent.
+  returned: always
+  type: dict
+  sample: {"name": "mymaster", "host": "10.0.0.2", "port": 6379, "quorum": 2, "down_after_milliseconds": 5000,
+           "failover_timeout": 60000, "parallel_syncs": 1, "flags": "master", "num_replicas": 2,
+           "num_other_sentinels": 2, "config_epoch": 1}
+reset:
+  description: Whether C(SENTINEL RESET) was sent (or would be, in check mode) because of stale entries.
+  returned: always
+  type: bool
+'''
+
+from ansible.module_utils.basic import AnsibleModule
+
+from ansible_collections.redis_ops.replication.plugins.module_utils.redis_common import (
+    RedisClient,
+    RedisOpsError,
+    connection_argument_spec,
+    module_kwargs,
+    run_module,
+    validate_port,
+)
+from ansible_collections.redis_ops.replication.plugins.module_utils.redis_info import same_address
+from ansible_collections.redis_ops.replication.plugins.module_utils.sentinel import (
+    SETTABLE_FIELDS,
+    flags_of,
+    get_master,
+    list_replicas,
+    list_sentinels,
+    read_master_auth_from_config,
+    require_sentinel,
+)
+
+STALE_FLAGS = ('s_down', 'o_down', 'disconnected')
+SECRET_HIDDEN = '(hidden)'
+SECRET_NEW = '(hidden, new value)'
+SECRET_UNSET = '(not set)'
+SECRET_UNKNOWN = '(unknown)'
+
+
+def describe_master(entry: dict | None) -> dict:
+    if not entry:
+        return {}
+    described = dict(
+        name=entry.get('name'), host=str(entry.get('ip')), port=entry.get('port'),
+        flags=str(entry.get('flags', '')), num_replicas=entry.get('num-slaves'),
+        num_other_sentinels=entry.get('num-other-sentinels'), config_epoch=entry.get('config-epoch'),
+    )
+    for field, option in SETTABLE_FIELDS.items():
+        described[option] = entry.get(field, '' if option.endswith('script') else None)
+    return described
+
+
+class SentinelMonitorManager:
+    def __init__(self, module: AnsibleModule, client: RedisClient) -> None:
+        self.module = module
+        self.client = client
+        self.params = module.params
+        self.name = module.params['name']
+        self.commands: list = []
+        self.warnings: list = []
+
+    def _check_inputs(self) -> None:
+        require_sentinel(self.client)
+        if self.params['state'] == 'absent':
+            return
+        validate_port(self.params['port'], 'port')
+        if self.params['quorum'] < 1:
+            raise RedisOpsError('quorum must be at least 1, got %s' % self.params['quorum'])
+        for option in ('down_after_milliseconds', 'failover_timeout', 'parallel_syncs'):
+            if self.params[option] is not None and self.params[option] < 1:
+                raise RedisOpsError('%s must be at least 1, got %s' % (option, self.params[option]))
+        if self.params['auth_user'] is not None and self.params['auth_pass'] is None:
+            raise RedisOpsError('auth_user is set but auth_pass is not: Sentinel needs the password of that ACL user')
+
+    def run(self) -> dict:
+        self._check_inputs()
+        current = get_master(self.client, self.name)
+        before = describe_master(current)
+        if self.params['state'] == 'absent':
+            plan = [('SENTINEL', 'REMOVE', self.name)] if current else []
+            return self._finish(plan, before, {}, current, address_differs=False, reset=False)
+
+        host, port = self.params['host'], self.params['port']
+        address_differs = False
+        created = False
+        plan = []
+        if current is None:
+            plan.append(('SENTINEL', 'MONITOR', self.name, host, str(port), str(self.params['quorum'])))
+            created = True
+        elif not (same_address(str(current.get('ip')), host) and current.get('port') == port):
+            if self.params['force_address']:
+                plan.append(('SENTINEL', 'REMOVE', self.name))
+                plan.append(('SENTINEL', 'MONITOR', self.name, host, str(port), str(self.params['quorum'])))
+                created = True
+            else:
+                address_differs = True
+
+        after = dict(before) if not created else dict(
+            name=self.name, host=host, port=port, quorum=self.params['quorum'])
+        plan += self._plan_settings(current if not created else None, after)
+        plan += self._plan_auth(created, before, after)
+        reset = False
+        if self.params['reset_stale'] and current is not None and not created:
+            reset = self._needs_reset(current)
+            if reset:
+                plan.append(('SENTINEL', 'RESET', self.name))
+        return self._finish(plan, before, after, current, address_differs, reset)
+
+    def _plan_settings(self, current: dict | None, after: dict) -> list:
+        plan = []
+        for field, option in SETTABLE_FIELDS.items():
+            wanted = self.params[option]
+            if wanted is None:
+                continue
+            have = None if current is None else current.get(field, '' if option.endswith('script') else None)
+            if field == 'quorum' and current is None:
+                continue  # set by SENTINEL MONITOR
+            if have is None or str(have) != str(wanted):
+                plan.append(('SENTINEL', 'SET', self.name, field, str(wanted)))
+            after[option] = wanted
+        return plan
+
+    def _plan_auth(self, created: bool, before: dict, after: dict) -> list:
+        wanted = {'auth-user': self.params['auth_user'], 'auth-pass': self.params['auth_pass']}
+        wanted = {key: value for key, value in wanted.items() if value is not None}
+        if not wanted:
+            return []
+        if created:
+            for key in wanted:
+                after[key.replace('-', '_')] = SECRET_HIDDEN
+            return [self._set_auth(key, wanted[key]) for key in sorted(wanted, reverse=True)]
+        known = read_master_auth_from_config(self.client, self.name)
+        if known is None:
+            if self.params['update_password'] == 'on_create':
+                return []
+            self.warnings.append(
+                'auth_pass/auth_user cannot be read back from the Sentinel at %s (its configuration file is not '
+                'readable here), so they were set again and the task reports a change; run the module on the '
+                "Sentinel's host with read access to its configuration file, or set update_password=on_create"
+                % self.client.target)
+            known = {}
+        plan = []
+        for key in sorted(wanted, reverse=True):
+            option = key.replace('-', '_')
+            before[option] = SECRET_UNKNOWN if key not in known else (SECRET_HIDDEN if known[key] else SECRET_UNSET)
+            if known.get(key) == wanted[key]:
+                after[option] = before[option]
+                continue
+            after[option] = SECRET_NEW
+            plan.append(self._set_auth(key, wanted[key]))
+        return plan
+
+    def _set_auth(self, key: str, value: str) -> tuple:
+        return ('SENTINEL', 'SET', self.name, key, value)
+
+    def _needs_reset(self, current: dict) -> bool:
+        if 'failover_in_progress' in flags_of(current) or 'promoted' in flags_of(current):
+            self.warnings.append('not resetting %s: a failover is in progress' % self.name)
+            return False
+        peers = list_replicas(self.client, self.name) + list_sentinels(self.client, self.name)
+        return any(flag in STALE_FLAGS for peer in peers for flag in flags_of(peer))
+
+    def _finish(self, plan: list, before: dict, after: dict, current: dict | None,
+                address_differs: bool, reset: bool) -> dict:
+        changed = bool(plan)
+        if changed and not self.module.check_mode:
+            for args in plan:
+                self._send(args)
+            self._send(('SENTINEL', 'FLUSHCONFIG'))
+        final = after
+        if not self.module.check_mode and self.params['state'] == 'present':
+            final = describe_master(get_master(self.client, self.name))
+        elif not self.module.check_mode:
+            final = {}
+        result = dict(
+            changed=changed, commands=self.commands, master=final, address_differs=address_differs, reset=reset,
+            current_host=final.get('host') if final else None, current_port=final.get('port') if final else None,
+        )
+        if self.warnings:
+            result['warnings'] = self.warnings
+        if changed and self.module._diff:
+            result['diff'] = dict(before=self._diffable(before), after=self._diffable(after))
+        return result
+
+    @staticmethod
+    def _diffable(state: dict) -> dict:
+        keys = ('host', 'port', 'quorum', 'down_after_milliseconds', 'failover_timeout', 'parallel_syncs',
+                'notification_script', 'client_reconfig_script', 'auth_user', 'auth_pass')
+        return {key: state[key] for key in keys if key in state} if state else {'state': 'absent'}
+
+    def _send(self, args: tuple) -> None:
+        secret = (4,) if len(args) > 4 and args[3] == 'auth-pass' else ()
+        try:
+            self.client.call(*args, secret_positions=secret)
+        except RedisOpsError as exc:
+            raise RedisOpsError(self._hint(exc.message), changed=bool(self.commands),
+                                commands=list(self.commands)) from exc
+        self.commands.append(' '.join('********' if i in secret else str(a) for i, a in enumerate(args)))
+
+    @staticmethod
+    def _hint(message: str) -> str:
+        upper = message.upper()
+        if 'DENIED' in upper and 'SCRIPT' in upper:
+            return message + ' (add "sentinel deny-scripts-reconfig no" to the Sentinel configuration to allow it)'
+        if 'INVALID IP ADDRESS OR HOSTNAME' in upper:
+            return message + ' (give an IP address in host, or run Sentinel with "sentinel resolve-hostnames yes")'
+        return message
+
+
+def main() -> None:
+    argument_spec = connection_argument_spec(default_port=26379)
+    argument_spec.update(
+        name=dict(type='str', required=True),
+        state=dict(type='str', choices=['present', 'absent'], default='present'),
+        host=dict(type='str', aliases=['primary_host', 'master_host']),
+        port=dict(type='int', default=6379, aliases=['primary_port', 'master_port']),
+        quorum=dict(type='int'),
+        auth_pass=dict(type='str', no_log=True),
+        auth_user=dict(type='str'),
+        update_password=dict(type='str', choices=['always', 'on_create'], default='always', no_log=False),
+        down_after_milliseconds=dict(type='int'),
+        failover_timeout=dict(type='int'),
+        parallel_syncs=dict(type='int'),
+        notification_script=dict(type='str'),
+        client_reconfig_script=dict(type='str'),
+        force_address=dict(type='bool', default=False),
+        reset_stale=dict(type='bool', default=False, aliases=['reset']),
+    )
+    module = AnsibleModule(**module_kwargs(argument_spec, required_if=[('state', 'present', ['host', 'quorum'])]))
+    run_module(module, lambda client: SentinelMonitorManager(module, client).run())
+
+
+if __name__ == '__main__':
+    main()

@@ -1,0 +1,17 @@
+#!/usr/bin/env bash
+# Lay the checkout out as ansible_collections/redis_ops/replication under .build/,
+# the layout ansible-test and the collection loader need (DESIGN.md decision 1).
+# A copy (not a symlink): ansible-test resolves its working directory and must find
+# itself inside ansible_collections/<namespace>/<name>.
+set -euo pipefail
+repo=$(cd "$(dirname "$0")/.." && pwd)
+dest="$repo/.build/ansible_collections/redis_ops/replication"
+mkdir -p "$dest"
+cd "$repo"
+# Files git knows (tracked, or new and not ignored): exactly what would be committed.
+git ls-files -co --exclude-standard -z | rsync -a --delete --from0 --files-from=- ./ "$dest/"
+# Drop files that were deleted from the checkout since the last copy.
+(cd "$dest" && find . -type f -print0) | while IFS= read -r -d '' f; do
+  [ -e "$repo/$f" ] || rm -f "$dest/$f"
+done
+echo "$dest"

@@ -1,0 +1,247 @@
+# -*- coding: utf-8 -*-
+# Copyright: redis_ops.replication contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Harness for module tests: real redis-server / redis-sentinel processes on loopback,
+and the modules run the way Ansible runs them (ansible-playbook, json callback).
+
+Environment:
+  REDIS_OPS_MODULE_PYTHON  interpreter the modules run with (default: /usr/bin/python3,
+                           i.e. Debian's python3-redis, as on a managed host).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+
+import pytest
+import redis
+
+PASSWORD = 'pw-9ca1e7-data'
+SENTINEL_PASSWORD = 'pw-5b2d40-sentinel'
+SECRETS = (PASSWORD, SENTINEL_PASSWORD)
+MODULE_PYTHON = os.environ.get('REDIS_OPS_MODULE_PYTHON', '/usr/bin/python3')
+BIN_DIR = os.path.dirname(sys.executable)
+CALLBACK_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), 'callback_plugins')
+
+
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(('127.0.0.1', 0))
+        return sock.getsockname()[1]
+
+
+def wait_until(predicate, timeout: float, what: str, interval: float = 0.1):
+    """Poll predicate until it returns something truthy; fail the test after timeout seconds."""
+    deadline = time.monotonic() + timeout
+    last_error = None
+    while time.monotonic() < deadline:
+        try:
+            value = predicate()
+            if value:
+                return value
+        except redis.RedisError as exc:
+            last_error = exc
+        time.sleep(interval)
+    pytest.fail('timed out after %ss waiting for %s (last error: %s)' % (timeout, what, last_error))
+
+
+class Instance:
+    """One redis-server or redis-sentinel process with its own directory and config file."""
+
+    def __init__(self, workdir: str, kind: str, port: int, lines: list, password: str | None,
+                 use_config_file: bool = True) -> None:
+        self.kind = kind
+        self.port = port
+        self.password = password
+        self.dir = os.path.join(workdir, '%s-%d' % (kind, port))
+        os.makedirs(self.dir)
+        self.config_path = os.path.join(self.dir, '%s.conf' % kind)
+        self.log_path = os.path.join(self.dir, '%s.log' % kind)
+        self.lines = ['port %d' % port, 'bind 127.0.0.1', 'dir %s' % self.dir, 'logfile %s' % self.log_path,
+                      'protected-mode yes'] + lines
+        self.use_config_file = use_config_file
+        self.process = None
+
+    def start(self) -> 'Instance':
+        binary = shutil.which('redis-sentinel' if self.kind == 'sentinel' else 'redis-server')
+        if self.use_config_file:
+            with open(self.config_path, 'w', encoding='utf-8') as handle:
+                handle.write('\n'.join(self.lines) + '\n')
+            argv = [binary, self.config_path]
+        else:
+            argv = [binary]
+            for line in self.lines:
+                name, _, value = line.partition(' ')
+                argv += ['--' + name] + (value.split(' ') if name == 'save' else [value])
+        self.process = subprocess.Popen(argv, cwd=self.dir, stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT)
+        wait_until(self._answers, 10, '%s on port %d to answer' % (self.kind, self.port))
+        return self
+
+    def _answers(self) -> bool:
+        if self.process.poll() is not None:
+            with open(self.log_path, encoding='utf-8', errors='replace') as handle:
+                pytest.fail('%s on port %d exited: %s' % (self.kind, self.port, handle.read()[-2000:]))
+        return self.client(socket_timeout=0.5).ping()
+
+    def client(self, **kwargs) -> redis.Redis:
+        kwargs.setdefault('socket_timeout', 5)
+        return redis.Redis(host='127.0.0.1', port=self.port, password=self.password, decode_responses=True,
+                           **kwargs)
+
+    def kill(self) -> None:
+        if self.process and self.process.poll() is None:
+            self.process.send_signal(signal.SIGKILL)
+            self.process.wait(10)
+
+    def stop(self) -> None:
+        if self.process and self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(10)
+            except subprocess.TimeoutExpired:
+                self.kill()
+
+    def pause(self) -> None:
+        self.process.send_signal(signal.SIGSTOP)
+
+    def resume(self) -> None:
+        self.process.send_signal(signal.SIGCONT)
+
+    def config_text(self) -> str:
+        with open(self.config_path, encoding='utf-8') as handle:
+            return handle.read()
+
+
+class Fleet:
+    """Starts instances for one test and stops every one of them afterwards."""
+
+    def __init__(self, workdir: str) -> None:
+        self.workdir = workdir
+        self.instances: list = []
+
+    def redis(self, lines: list | None = None, password: str | None = PASSWORD, use_config_file: bool = True,
+              replica_of: 'Instance | None' = None, masterauth: bool = True) -> Instance:
+        lines = list(lines or [])
+        lines += ['save ""', 'appendonly no']
+        if password:
+            lines.append('requirepass %s' % password)
+            if masterauth:
+                lines.append('masterauth %s' % password)
+        if replica_of is not None:
+            lines.append('replicaof 127.0.0.1 %d' % replica_of.port)
+        return self._start(Instance(self.workdir, 'redis', free_port(), lines, password, use_config_file))
+
+    def sentinel(self, monitor: 'Instance | None' = None, name: str = 'mymaster', quorum: int = 1,
+                 down_after: int = 1000, lines: list | None = None,
+                 password: str | None = SENTINEL_PASSWORD) -> Instance:
+        lines = list(lines or [])
+        if password:
+            lines += ['requirepass %s' % password, 'sentinel sentinel-pass %s' % password]
+        if monitor is not None:
+            lines += ['sentinel monitor %s 127.0.0.1 %d %d' % (name, monitor.port, quorum),
+                      'sentinel down-after-milliseconds %s %d' % (name, down_after),
+                      'sentinel failover-timeout %s 10000' % name]
+            if monitor.password:
+                lines.append('sentinel auth-pass %s %s' % (name, monitor.password))
+        return self._start(Instance(self.workdir, 'sentinel', free_port(), lines, password))
+
+    def _start(self, instance: Instance) -> Instance:
+        self.instances.append(instance)
+        return instance.start()
+
+    def stop_all(self) -> None:
+        for instance in self.instances:
+            try:
+                instance.resume()
+            except (ProcessLookupError, AttributeError):
+                pass
+            instance.stop()
+
+
+@pytest.fixture
+def fleet():
+    workdir = tempfile.mkdtemp(prefix='redis-ops-test-')
+    instances = Fleet(workdir)
+    try:
+        yield instances
+    finally:
+        instances.stop_all()
+        shutil.rmtree(workdir, ignore_errors=True)
+
+
+class ModuleRun:
+    """Result of one module run through ansible-playbook."""
+
+    def __init__(self, result: dict, stdout: str, rc: int) -> None:
+        self.result = result
+        self.stdout = stdout
+        self.rc = rc
+
+    @property
+    def failed(self) -> bool:
+        return bool(self.result.get('failed'))
+
+    def __getitem__(self, key):
+        return self.result[key]
+
+    def get(self, key, default=None):
+        return self.result.get(key, default)
+
+
+@pytest.fixture
+def run_module(tmp_path):
+    """run_module('replicaof', {...}, check=False, diff=True) -> ModuleRun.
+
+    Runs redis_ops.replication.<name> on localhost through ansible-playbook with the
+    json callback, and asserts that no test secret ever appears in the output.
+    """
+    counter = [0]
+
+    def _run(name: str, args: dict, check: bool = False, diff: bool = True) -> ModuleRun:
+        counter[0] += 1
+        playbook = tmp_path / ('play-%d.yml' % counter[0])
+        play = [dict(hosts='localhost', gather_facts=False,
+                     tasks=[{'redis_ops.replication.%s' % name: args, 'register': 'out'}])]
+        playbook.write_text(json.dumps(play))
+        argv = [os.path.join(BIN_DIR, 'ansible-playbook'), '-i', 'localhost,', '-c', 'local',
+                '-e', 'ansible_python_interpreter=%s' % MODULE_PYTHON, str(playbook)]
+        if check:
+            argv.append('--check')
+        if diff:
+            argv.append('--diff')
+        env = dict(os.environ, ANSIBLE_STDOUT_CALLBACK='results_json', ANSIBLE_CALLBACK_PLUGINS=CALLBACK_DIR,
+                   ANSIBLE_LOCALHOST_WARNING='0',
+                   ANSIBLE_INVENTORY_UNPARSED_WARNING='0', ANSIBLE_RETRY_FILES_ENABLED='0')
+        proc = subprocess.run(argv, capture_output=True, text=True, env=env, timeout=180, check=False)
+        for secret in SECRETS:
+            assert secret not in proc.stdout and secret not in proc.stderr, \
+                'a password leaked into the output of %s' % name
+        try:
+            result = json.loads(proc.stdout.strip().splitlines()[-1])[0]['result']
+        except (ValueError, KeyError, IndexError):
+            pytest.fail('could not read the result of %s:\nstdout: %s\nstderr: %s' % (
+                name, proc.stdout[-3000:], proc.stderr[-3000:]))
+        return ModuleRun(result, proc.stdout, proc.returncode)
+
+    return _run
+
+
+def conn(instance: Instance, **extra) -> dict:
+    """Module connection options for an instance of the fleet."""
+    options = dict(login_host='127.0.0.1', login_port=instance.port)
+    if instance.password:
+        options['login_password'] = instance.password
+    options.update(extra)
+    return options
+
+
+def role_of(instance: Instance) -> str:
+    return instance.client().info('replication')['role']

@@ -1,0 +1,201 @@
+# -*- coding: utf-8 -*-
+# Copyright: redis_ops.replication contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""replicaof against real redis-server processes."""
+
+from __future__ import annotations
+
+import pytest
+from harness import PASSWORD, conn, role_of, wait_until
+
+FAST_SYNC = ['repl-diskless-sync-delay 0']
+
+
+@pytest.fixture
+def pair(fleet):
+    """A primary with one key, and a standalone node that is to become its replica."""
+    primary = fleet.redis(FAST_SYNC)
+    primary.client().set('seed', 'from-primary')
+    node = fleet.redis(FAST_SYNC)
+    return primary, node
+
+
+def replica_args(node, primary, **extra):
+    return dict(conn(node), primary_host='127.0.0.1', primary_port=primary.port, **extra)
+
+
+def test_check_mode_predicts_change_and_sends_nothing(pair, run_module):
+    primary, node = pair
+    run = run_module('replicaof', replica_args(node, primary), check=True)
+    assert not run.failed, run.result
+    assert run['changed'] is True
+    assert run['commands'] == []
+    assert run['role'] == 'replica' and run['primary_port'] == primary.port
+    assert run['diff']['before']['role'] == 'primary'
+    assert run['diff']['after'] == dict(role='replica', primary_host='127.0.0.1', primary_port=primary.port)
+    assert role_of(node) == 'master'
+    assert 'replicaof' not in node.config_text()
+
+
+def test_replica_applied_persisted_and_idempotent(pair, run_module):
+    primary, node = pair
+    run = run_module('replicaof', replica_args(node, primary, wait_for_sync=True, wait_timeout=30))
+    assert not run.failed, run.result
+    assert run['changed'] is True
+    assert run['commands'] == ['REPLICAOF 127.0.0.1 %d' % primary.port, 'CONFIG REWRITE']
+    assert run['link_status'] == 'up' and run['persisted'] is True
+    info = node.client().info('replication')
+    assert info['role'] == 'slave' and info['master_port'] == primary.port
+    assert info['master_link_status'] == 'up'
+    assert node.client().get('seed') == 'from-primary'
+    assert 'replicaof 127.0.0.1 %d' % primary.port in node.config_text()
+
+    again = run_module('replicaof', replica_args(node, primary, wait_for_sync=True))
+    assert again['changed'] is False and again['commands'] == []
+    check = run_module('replicaof', replica_args(node, primary), check=True)
+    assert check['changed'] is False
+
+
+@pytest.mark.parametrize('configured, given', [('localhost', '127.0.0.1'), ('127.0.0.1', 'localhost')])
+def test_host_name_and_address_of_the_same_primary_are_equal(pair, run_module, configured, given):
+    primary, node = pair
+    node.client().execute_command('REPLICAOF', configured, primary.port)
+    run = run_module('replicaof', dict(conn(node), primary_host=given, primary_port=primary.port))
+    assert run['changed'] is False, run.result
+    assert run['commands'] == []
+    assert node.client().info('replication')['master_host'] == configured
+
+
+def test_moves_to_another_primary(fleet, run_module):
+    first = fleet.redis(FAST_SYNC)
+    second = fleet.redis(FAST_SYNC)
+    second.client().set('only-on-second', '1')
+    node = fleet.redis(FAST_SYNC, replica_of=first)
+    run = run_module('replicaof', replica_args(node, second, wait_for_sync=True))
+    assert run['changed'] is True
+    assert run['diff']['before']['primary_port'] == first.port
+    assert run['diff']['after']['primary_port'] == second.port
+    assert node.client().info('replication')['master_port'] == second.port
+    assert node.client().get('only-on-second') == '1'
+
+
+def test_primary_auth_set_live_hidden_and_idempotent(fleet, run_module):
+    primary = fleet.redis(FAST_SYNC)
+    node = fleet.redis(FAST_SYNC, masterauth=False)
+    run = run_module('replicaof', replica_args(node, primary, primary_auth=PASSWORD, wait_for_sync=True,
+                                               wait_timeout=30))
+    assert not run.failed, run.result
+    assert run['commands'][0] == 'CONFIG SET masterauth ********'
+    assert run['diff']['before']['primary_auth'] == '(not set)'
+    assert run['diff']['after']['primary_auth'] == '(hidden, new value)'
+    assert node.client().config_get('masterauth')['masterauth'] == PASSWORD
+    assert node.client().info('replication')['master_link_status'] == 'up'
+    assert 'masterauth' in node.config_text()
+    again = run_module('replicaof', replica_args(node, primary, masterauth=PASSWORD))
+    assert again['changed'] is False and again['commands'] == []
+
+
+def test_promote_to_primary(fleet, run_module):
+    primary = fleet.redis(FAST_SYNC)
+    node = fleet.redis(FAST_SYNC, replica_of=primary)
+    wait_until(lambda: node.client().info('replication')['master_link_status'] == 'up', 20, 'replica link up')
+    check = run_module('replicaof', dict(conn(node), state='primary'), check=True)
+    assert check['changed'] is True and check['commands'] == [] and role_of(node) == 'slave'
+    run = run_module('replicaof', dict(conn(node), state='primary'))
+    assert run['commands'] == ['REPLICAOF NO ONE', 'CONFIG REWRITE']
+    assert run['role'] == 'primary' and run['primary_host'] is None
+    assert role_of(node) == 'master'
+    assert 'replicaof' not in node.config_text()
+    node.client().set('writable', 'yes')
+    again = run_module('replicaof', dict(conn(node), state='primary'))
+    assert again['changed'] is False
+
+
+def test_persist_failure_is_reported_and_persist_false_accepts_live_change(fleet, run_module):
+    primary = fleet.redis(FAST_SYNC)
+    node = fleet.redis(FAST_SYNC, use_config_file=False)
+    run = run_module('replicaof', replica_args(node, primary))
+    assert run.failed
+    assert 'CONFIG REWRITE failed' in run['msg'] and 'persist=false' in run['msg']
+    assert run['commands'] == ['REPLICAOF 127.0.0.1 %d' % primary.port]
+    node.client().execute_command('REPLICAOF', 'NO', 'ONE')
+    live = run_module('replicaof', replica_args(node, primary, persist=False))
+    assert not live.failed and live['changed'] is True and live['persisted'] is False
+    assert live['commands'] == ['REPLICAOF 127.0.0.1 %d' % primary.port]
+
+
+def test_wait_for_sync_is_bounded(fleet, run_module):
+    node = fleet.redis(FAST_SYNC)
+    nobody = fleet.redis()
+    nobody.stop()
+    run = run_module('replicaof', dict(conn(node), primary_host='127.0.0.1', primary_port=nobody.port,
+                                       wait_for_sync=True, wait_timeout=2))
+    assert run.failed
+    assert 'did not finish syncing' in run['msg'] and 'wait_timeout=2s' in run['msg']
+    assert run['changed'] is True
+
+
+def test_refuses_to_replicate_from_itself(pair, run_module):
+    _primary, node = pair
+    for host in ('127.0.0.1', 'localhost'):
+        run = run_module('replicaof', dict(conn(node), primary_host=host, primary_port=node.port))
+        assert run.failed and 'is this instance itself' in run['msg'], run.result
+    assert role_of(node) == 'master'
+
+
+@pytest.mark.parametrize('args, expected', [
+    (dict(primary_port='not-a-port'), "primary_port"),
+    (dict(primary_port=70000), 'primary_port must be a TCP port between 1 and 65535'),
+    (dict(state='secondary'), 'value of state must be one of: replica, primary'),
+    (dict(primary_host=None), 'state is replica but all of the following are missing: primary_host'),
+    (dict(wait_timeout=-1), 'wait_timeout must be 0 or more'),
+    (dict(login_port=0), 'login_port must be a TCP port'),
+    (dict(login_user='app', login_password=None), 'login_user is set but login_password is not'),
+    (dict(ca_certs='/etc/ssl/certs/ca-certificates.crt'), 'ca_certs is only used with tls=true'),
+])
+def test_bad_input_is_refused_and_changes_nothing(pair, run_module, args, expected):
+    primary, node = pair
+    options = replica_args(node, primary)
+    options.update(args)
+    options = {key: value for key, value in options.items() if value is not None}
+    run = run_module('replicaof', options)
+    assert run.failed and expected in run['msg'], run.result
+    assert role_of(node) == 'master'
+
+
+def test_unreachable_server(fleet, run_module):
+    gone = fleet.redis()
+    gone.stop()
+    run = run_module('replicaof', dict(conn(gone), primary_host='127.0.0.1', primary_port=6379,
+                                       connect_timeout=1))
+    assert run.failed and run['msg'].startswith('cannot connect to 127.0.0.1:%d' % gone.port)
+
+
+def test_wrong_and_missing_password(pair, run_module):
+    primary, node = pair
+    wrong = run_module('replicaof', dict(replica_args(node, primary), login_password='not-the-password'))
+    assert wrong.failed and 'authentication to 127.0.0.1:%d failed' % node.port in wrong['msg']
+    missing = replica_args(node, primary)
+    del missing['login_password']
+    run = run_module('replicaof', missing)
+    assert run.failed and 'requires authentication: set login_password' in run['msg']
+    assert role_of(node) == 'master'
+
+
+def test_refuses_a_sentinel(fleet, run_module):
+    primary = fleet.redis()
+    sentinel = fleet.sentinel(primary)
+    run = run_module('replicaof', dict(conn(sentinel), primary_host='127.0.0.1', primary_port=primary.port))
+    assert run.failed and 'is a Sentinel, not a Redis data node' in run['msg']
+
+
+def test_unix_socket(fleet, run_module):
+    primary = fleet.redis(FAST_SYNC)
+    node = fleet.redis(FAST_SYNC + ['unixsocket /tmp/redis-ops-test-%d.sock' % primary.port,
+                                    'unixsocketperm 700'])
+    options = dict(login_unix_socket='/tmp/redis-ops-test-%d.sock' % primary.port, login_password=PASSWORD,
+                   primary_host='127.0.0.1', primary_port=primary.port)
+    run = run_module('replicaof', options)
+    assert not run.failed and run['changed'] is True, run.result
+    assert role_of(node) == 'slave'
+    assert run_module('replicaof', options)['changed'] is False
