@@ -14,4 +14,10 @@ git ls-files -co --exclude-standard -z | rsync -a --delete --from0 --files-from=
 (cd "$dest" && find . -type f -print0) | while IFS= read -r -d '' f; do
   [ -e "$repo/$f" ] || rm -f "$dest/$f"
 done
+# ansible-test lists a collection's files with git. The copy sits inside this checkout,
+# whose .gitignore hides it, so give the copy its own index of exactly these files.
+cd "$dest"
+[ -d .git ] || git init -q .
+rm -f .git/index
+git add -A .
 echo "$dest"

@@ -232,8 +232,8 @@ def replication_warnings(status: dict, max_lag_seconds=None, min_replicas=None) 
     warnings = []
     if status['role'] == 'replica':
         if status['link_status'] != 'up':
-            warnings.append('replica link to %s:%s is %s' % (status['primary_host'], status['primary_port'],
-                                                               status['link_status']))
+            warnings.append('replica link to %s:%s is %s' % (
+                status['primary_host'], status['primary_port'], status['link_status']))
         elif max_lag_seconds is not None and (status['last_io_seconds_ago'] or 0) > max_lag_seconds:
             warnings.append('no data from the primary for %ss (more than max_lag_seconds=%s)' % (
                 status['last_io_seconds_ago'], max_lag_seconds))

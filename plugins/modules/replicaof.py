@@ -21,7 +21,7 @@ description:
     synchronisation is over.
   - Refuses to make an instance a replica of itself, and refuses to run against a Sentinel.
 author:
-  - redis_ops.replication contributors
+  - Redis Ops Team (@redis-ops)
 extends_documentation_fragment:
   - redis_ops.replication.connection
 attributes:

@@ -10,16 +10,16 @@ module: replication_facts
 short_description: Report the live replication state of a Redis or Valkey node, or of a Sentinel, as facts
 version_added: 0.1.0
 description:
-  - Pointed at a data node, sets C(ansible_facts.redis_replication) from C(INFO replication): its role, the primary
-    it replicates from and the state of that link, offsets, and each connected replica with its lag in seconds
-    and in bytes.
-  - Pointed at a Sentinel, sets C(ansible_facts.redis_sentinel): every monitored primary with its address, quorum,
-    flags, known replicas and Sentinels, the result of C(SENTINEL CKQUORUM), and whether the Sentinel is in TILT mode.
+  - Pointed at a data node, sets C(ansible_facts.redis_replication) from C(INFO replication), with its role, the
+    primary it replicates from and the state of that link, offsets, and each connected replica with its lag in
+    seconds and in bytes.
+  - Pointed at a Sentinel, sets C(ansible_facts.redis_sentinel), with every monitored primary (its address, quorum,
+    flags, known replicas and Sentinels, the result of C(SENTINEL CKQUORUM)) and whether the Sentinel is in TILT mode.
   - The kind of server is detected from C(INFO server). The module never changes anything.
   - With O(max_lag_seconds) or O(min_replicas), problems are added to the task's warnings, as a health check would
     flag them.
 author:
-  - redis_ops.replication contributors
+  - Redis Ops Team (@redis-ops)
 extends_documentation_fragment:
   - redis_ops.replication.connection
 attributes:
@@ -28,8 +28,10 @@ attributes:
     description: The module only reads; it runs the same way in check mode.
   diff_mode:
     support: none
+    description: The module changes nothing, so there is nothing to diff.
   facts:
     support: full
+    description: Sets C(redis_replication) or C(redis_sentinel) in C(ansible_facts).
   platform:
     platforms: posix
     support: full

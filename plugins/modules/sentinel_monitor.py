@@ -22,7 +22,7 @@ description:
     replicas and Sentinels it discovered) is left alone, unless O(reset_stale=true) finds stale entries.
   - Refuses to run against a Redis data node.
 author:
-  - redis_ops.replication contributors
+  - Redis Ops Team (@redis-ops)
 extends_documentation_fragment:
   - redis_ops.replication.connection
 attributes:

@@ -79,7 +79,7 @@ class Instance:
         else:
             argv = [binary]
             for line in self.lines:
-                name, _, value = line.partition(' ')
+                name, _sep, value = line.partition(' ')
                 argv += ['--' + name] + (value.split(' ') if name == 'save' else [value])
         self.process = subprocess.Popen(argv, cwd=self.dir, stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT)
         wait_until(self._answers, 10, '%s on port %d to answer' % (self.kind, self.port))
@@ -241,6 +241,21 @@ def conn(instance: Instance, **extra) -> dict:
         options['login_password'] = instance.password
     options.update(extra)
     return options
+
+
+def as_dict(reply) -> dict:
+    """A flat [k1, v1, ...] reply or a map (as newer redis-py returns it) as a dict of strings."""
+    if isinstance(reply, dict):
+        return {str(k): str(v) for k, v in reply.items()}
+    return {str(k): str(v) for k, v in zip(reply[::2], reply[1::2])}
+
+
+def sentinel_command(sentinel: Instance, *args) -> list:
+    """SENTINEL <args>: a list of dicts for MASTERS/REPLICAS/SENTINELS, one dict for MASTER."""
+    reply = sentinel.client().execute_command('SENTINEL', *args)
+    if args[0].upper() == 'MASTER':
+        return as_dict(reply)
+    return [as_dict(entry) for entry in reply]
 
 
 def role_of(instance: Instance) -> str:

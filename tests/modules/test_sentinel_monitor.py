@@ -1,0 +1,183 @@
+# -*- coding: utf-8 -*-
+# Copyright: redis_ops.replication contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""sentinel_monitor against real redis-sentinel processes."""
+
+from __future__ import annotations
+
+import pytest
+from harness import PASSWORD, conn, sentinel_command, wait_until
+
+
+def sentinel_master(sentinel, name='mymaster'):
+    return sentinel_command(sentinel, 'MASTER', name)
+
+
+def replicas_known(sentinel, name='mymaster'):
+    return sentinel_command(sentinel, 'REPLICAS', name)
+
+
+def monitor_args(sentinel, primary, **extra):
+    args = dict(conn(sentinel), name='mymaster', host='127.0.0.1', port=primary.port, quorum=1,
+                auth_pass=PASSWORD, down_after_milliseconds=3000, failover_timeout=20000, parallel_syncs=1)
+    args.update(extra)
+    return args
+
+
+@pytest.fixture
+def setup(fleet):
+    primary = fleet.redis()
+    sentinel = fleet.sentinel()
+    return primary, sentinel
+
+
+def test_check_mode_sends_nothing(setup, run_module):
+    primary, sentinel = setup
+    run = run_module('sentinel_monitor', monitor_args(sentinel, primary), check=True)
+    assert not run.failed, run.result
+    assert run['changed'] is True and run['commands'] == []
+    assert run['diff']['before'] == {'state': 'absent'}
+    assert run['diff']['after']['port'] == primary.port
+    assert sentinel_command(sentinel, 'MASTERS') == []
+
+
+def test_monitor_created_saved_and_idempotent(setup, run_module):
+    primary, sentinel = setup
+    run = run_module('sentinel_monitor', monitor_args(sentinel, primary))
+    assert not run.failed, run.result
+    assert run['commands'] == [
+        'SENTINEL MONITOR mymaster 127.0.0.1 %d 1' % primary.port,
+        'SENTINEL SET mymaster down-after-milliseconds 3000',
+        'SENTINEL SET mymaster failover-timeout 20000',
+        'SENTINEL SET mymaster parallel-syncs 1',
+        'SENTINEL SET mymaster auth-pass ********',
+        'SENTINEL FLUSHCONFIG',
+    ]
+    master = sentinel_master(sentinel)
+    assert master['port'] == str(primary.port) and master['quorum'] == '1'
+    assert master['down-after-milliseconds'] == '3000' and master['failover-timeout'] == '20000'
+    # Sentinel reaches the primary with the password: it discovers the primary's role.
+    wait_until(lambda: sentinel_master(sentinel)['role-reported'] == 'master' and
+               'disconnected' not in sentinel_master(sentinel)['flags'], 15, 'Sentinel to connect to the primary')
+    saved = sentinel.config_text()
+    assert 'sentinel monitor mymaster 127.0.0.1 %d 1' % primary.port in saved
+    assert 'sentinel auth-pass mymaster %s' % PASSWORD in saved
+
+    again = run_module('sentinel_monitor', monitor_args(sentinel, primary))
+    assert again['changed'] is False and again['commands'] == [], again.result
+    assert again['address_differs'] is False and again['current_port'] == primary.port
+    assert run_module('sentinel_monitor', monitor_args(sentinel, primary), check=True)['changed'] is False
+
+
+def test_only_differing_settings_are_sent(setup, run_module):
+    primary, sentinel = setup
+    run_module('sentinel_monitor', monitor_args(sentinel, primary))
+    epoch_before = sentinel_master(sentinel)['config-epoch']
+    run = run_module('sentinel_monitor', monitor_args(sentinel, primary, quorum=2, parallel_syncs=2))
+    assert run['commands'] == ['SENTINEL SET mymaster quorum 2', 'SENTINEL SET mymaster parallel-syncs 2',
+                               'SENTINEL FLUSHCONFIG']
+    assert run['diff']['before']['quorum'] == 1 and run['diff']['after']['quorum'] == 2
+    master = sentinel_master(sentinel)
+    assert master['quorum'] == '2' and master['parallel-syncs'] == '2'
+    assert master['config-epoch'] == epoch_before
+
+
+def test_changed_auth_pass_is_set_and_never_shown(setup, run_module):
+    primary, sentinel = setup
+    run_module('sentinel_monitor', monitor_args(sentinel, primary, auth_pass='an-old-password'))
+    run = run_module('sentinel_monitor', monitor_args(sentinel, primary))
+    assert run['commands'] == ['SENTINEL SET mymaster auth-pass ********', 'SENTINEL FLUSHCONFIG']
+    assert run['diff']['before']['auth_pass'] == '(hidden)'
+    assert run['diff']['after']['auth_pass'] == '(hidden, new value)'
+    assert 'an-old-password' not in run.stdout
+    assert 'sentinel auth-pass mymaster %s' % PASSWORD in sentinel.config_text()
+
+
+def test_failed_over_address_is_kept_unless_forced(fleet, run_module):
+    original = fleet.redis()
+    current = fleet.redis()
+    sentinel = fleet.sentinel(current)  # Sentinel already follows `current`, as after a failover
+    run = run_module('sentinel_monitor', monitor_args(sentinel, original))
+    assert not run.failed, run.result
+    assert run['address_differs'] is True
+    assert run['current_port'] == current.port
+    assert 'SENTINEL MONITOR' not in ' '.join(run['commands'])
+    assert sentinel_master(sentinel)['port'] == str(current.port)
+
+    forced = run_module('sentinel_monitor', monitor_args(sentinel, original, force_address=True))
+    assert forced['commands'][:2] == ['SENTINEL REMOVE mymaster',
+                                      'SENTINEL MONITOR mymaster 127.0.0.1 %d 1' % original.port]
+    assert forced['address_differs'] is False and forced['current_port'] == original.port
+    assert sentinel_master(sentinel)['port'] == str(original.port)
+
+
+def test_absent_removes_and_is_idempotent(setup, run_module):
+    primary, sentinel = setup
+    run_module('sentinel_monitor', monitor_args(sentinel, primary))
+    check = run_module('sentinel_monitor', dict(conn(sentinel), name='mymaster', state='absent'), check=True)
+    assert check['changed'] is True and check['commands'] == []
+    assert len(sentinel_command(sentinel, 'MASTERS')) == 1
+    run = run_module('sentinel_monitor', dict(conn(sentinel), name='mymaster', state='absent'))
+    assert run['commands'] == ['SENTINEL REMOVE mymaster', 'SENTINEL FLUSHCONFIG']
+    assert sentinel_command(sentinel, 'MASTERS') == []
+    assert 'sentinel monitor mymaster' not in sentinel.config_text()
+    again = run_module('sentinel_monitor', dict(conn(sentinel), name='mymaster', state='absent'))
+    assert again['changed'] is False and again['commands'] == []
+
+
+def test_reset_only_when_stale(fleet, run_module):
+    primary = fleet.redis(['repl-diskless-sync-delay 0'])
+    replica = fleet.redis(replica_of=primary)
+    sentinel = fleet.sentinel(primary, down_after=1000)
+    args = dict(conn(sentinel), name='mymaster', host='127.0.0.1', port=primary.port, quorum=1, reset_stale=True)
+    wait_until(lambda: len(replicas_known(sentinel)) == 1, 20, 'Sentinel to discover the replica')
+    healthy = run_module('sentinel_monitor', args)
+    assert healthy['changed'] is False and healthy['reset'] is False, healthy.result
+
+    replica.stop()
+    wait_until(lambda: 's_down' in replicas_known(sentinel)[0]['flags'], 20,
+               'Sentinel to flag the stopped replica s_down')
+    stale = run_module('sentinel_monitor', args)
+    assert stale['reset'] is True and 'SENTINEL RESET mymaster' in stale['commands']
+    assert replicas_known(sentinel) == []
+    after = run_module('sentinel_monitor', args)
+    assert after['changed'] is False and after['reset'] is False
+
+
+@pytest.mark.parametrize('args, expected', [
+    (dict(quorum=0), 'quorum must be at least 1'),
+    (dict(quorum='two'), 'quorum'),
+    (dict(down_after_milliseconds=0), 'down_after_milliseconds must be at least 1'),
+    (dict(port=0), 'port must be a TCP port between 1 and 65535'),
+    (dict(host=None), 'state is present but all of the following are missing: host'),
+    (dict(auth_user='sentinel-user', auth_pass=None), 'auth_user is set but auth_pass is not'),
+    (dict(login_password='not-the-password'), 'authentication to 127.0.0.1'),
+])
+def test_bad_input_is_refused_and_changes_nothing(setup, run_module, args, expected):
+    primary, sentinel = setup
+    options = monitor_args(sentinel, primary)
+    options.update(args)
+    options = {key: value for key, value in options.items() if value is not None}
+    run = run_module('sentinel_monitor', options)
+    assert run.failed and expected in run['msg'], run.result
+    assert sentinel_command(sentinel, 'MASTERS') == []
+
+
+def test_refuses_a_data_node(setup, run_module):
+    primary, _sentinel = setup
+    run = run_module('sentinel_monitor', monitor_args(primary, primary))
+    assert run.failed and 'is a redis data node (mode standalone), not a Sentinel' in run['msg'], run.result
+
+
+def test_unreachable_sentinel(fleet, run_module):
+    primary = fleet.redis()
+    sentinel = fleet.sentinel()
+    sentinel.stop()
+    run = run_module('sentinel_monitor', monitor_args(sentinel, primary, connect_timeout=1))
+    assert run.failed and run['msg'].startswith('cannot connect to 127.0.0.1:%d' % sentinel.port)
+
+
+def test_scripts_refused_at_runtime_get_a_hint(setup, run_module):
+    primary, sentinel = setup
+    run = run_module('sentinel_monitor', monitor_args(sentinel, primary, notification_script='/bin/true'))
+    assert run.failed and 'sentinel deny-scripts-reconfig no' in run['msg'], run.result
