@@ -73,6 +73,7 @@ $(VENV_OLD)/.installed: requirements/oldest.txt
 collection:
 	@scripts/link-collection.sh >/dev/null
 
+lint: export PATH := $(VENV)/bin:$(PATH)
 lint: venv
 	$(VENV)/bin/ansible-lint --profile production
 	$(VENV)/bin/antsibull-changelog lint

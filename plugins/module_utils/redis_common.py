@@ -107,7 +107,7 @@ def explain_redis_error(exc: Exception, target: str, command: str | None = None,
     upper = text.upper()
     doing = ' while running %s' % command if command else ''
     if isinstance(exc, redis_exceptions.TimeoutError):
-        return 'timed out after %ss talking to %s%s; check that the server is up and not blocked (%s)' % (
+        return 'timed out after %gs talking to %s%s; check that the server is up and not blocked (%s)' % (
             timeout, target, doing, text)
     if isinstance(exc, redis_exceptions.AuthenticationWrongNumberOfArgsError) or 'WITHOUT ANY PASSWORD CONFIGURED' in upper:
         return 'login_password was given but %s has no password configured for this user; remove login_password or set one on the server (%s)' % (

@@ -130,7 +130,11 @@ class ServerInfo:
 def parse_version(text: str) -> tuple:
     parts = []
     for piece in str(text).split('.')[:3]:
-        digits = ''.join(ch for ch in piece if ch.isdigit())
+        digits = ''
+        for ch in piece:
+            if not ch.isdigit():
+                break
+            digits += ch
         parts.append(int(digits) if digits else 0)
     while len(parts) < 3:
         parts.append(0)

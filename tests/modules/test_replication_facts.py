@@ -1,0 +1,133 @@
+# -*- coding: utf-8 -*-
+# Copyright: redis_ops.replication contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""replication_facts against real data nodes and Sentinels."""
+
+from __future__ import annotations
+
+import pytest
+from harness import conn, wait_until
+
+FAST_SYNC = ['repl-diskless-sync-delay 0']
+
+
+@pytest.fixture
+def cluster(fleet):
+    primary = fleet.redis(FAST_SYNC + ['min-replicas-to-write 1', 'min-replicas-max-lag 10'])
+    replicas = [fleet.redis(FAST_SYNC, replica_of=primary), fleet.redis(FAST_SYNC, replica_of=primary)]
+    wait_until(lambda: primary.client().info('replication')['connected_slaves'] == 2 and all(
+        r.client().info('replication')['master_link_status'] == 'up' for r in replicas), 20, 'both replicas online')
+    primary.client().set('k', 'v')
+    return primary, replicas
+
+
+def test_primary_facts(cluster, run_module):
+    primary, replicas = cluster
+    wait_until(lambda: all(r.client().info('replication')['slave_repl_offset'] ==
+                           primary.client().info('replication')['master_repl_offset'] for r in replicas),
+               10, 'replicas to catch up')
+    run = run_module('replication_facts', conn(primary))
+    assert not run.failed and run['changed'] is False, run.result
+    facts = run['ansible_facts']['redis_replication']
+    assert facts['role'] == 'primary' and facts['role_reported'] == 'master'
+    assert facts['connected_replicas'] == 2
+    assert sorted(r['port'] for r in facts['replicas']) == sorted(r.port for r in replicas)
+    assert all(r['state'] == 'online' and r['ip'] == '127.0.0.1' for r in facts['replicas'])
+    assert all(r['offset_lag'] == facts['master_repl_offset'] - r['offset'] >= 0 for r in facts['replicas'])
+    assert facts['min_replicas_to_write'] == 1 and facts['min_replicas_max_lag'] == 10
+    assert facts['min_replicas_good'] == 2
+    assert facts['server']['flavor'] == 'redis' and facts['server']['tcp_port'] == primary.port
+    assert facts['master_repl_offset'] == primary.client().info('replication')['master_repl_offset']
+    assert not run.get('warnings')
+
+
+def test_replica_facts_also_in_check_mode(cluster, run_module):
+    primary, replicas = cluster
+    for check in (False, True):
+        run = run_module('replication_facts', conn(replicas[0]), check=check)
+        facts = run['ansible_facts']['redis_replication']
+        assert facts['role'] == 'replica' and facts['primary_port'] == primary.port
+        assert facts['primary_host'] == '127.0.0.1' and facts['link_status'] == 'up'
+        assert facts['sync_in_progress'] is False and facts['replica_read_only'] is True
+        assert facts['replica_priority'] == 100 and facts['replicas'] == []
+
+
+def test_thresholds_warn_about_lag_and_missing_replicas(cluster, run_module):
+    primary, replicas = cluster
+    assert 'warnings' not in run_module('replication_facts', dict(conn(primary), max_lag_seconds=5,
+                                                                  min_replicas=2)).result
+    # A frozen replica stops acknowledging: the primary sees its lag grow.
+    replicas[1].pause()
+    try:
+        wait_until(lambda: any(int(v['lag']) >= 3 for k, v in primary.client().info('replication').items()
+                               if k.startswith('slave')), 20, 'the frozen replica to lag 3 s', interval=0.5)
+        run = run_module('replication_facts', dict(conn(primary), max_lag_seconds=2, min_replicas=3))
+    finally:
+        replicas[1].resume()
+    warnings = ' | '.join(run['warnings'])
+    assert 'replica 127.0.0.1:%d lags' % replicas[1].port in warnings
+    assert 'more than max_lag_seconds=2' in warnings
+    assert 'fewer than min_replicas=3' in warnings
+
+
+def test_replica_with_a_broken_link_warns(fleet, run_module):
+    primary = fleet.redis(FAST_SYNC)
+    replica = fleet.redis(FAST_SYNC, replica_of=primary)
+    wait_until(lambda: replica.client().info('replication')['master_link_status'] == 'up', 20, 'link up')
+    primary.stop()
+    wait_until(lambda: replica.client().info('replication')['master_link_status'] == 'down', 20, 'link down')
+    run = run_module('replication_facts', conn(replica))
+    assert run['ansible_facts']['redis_replication']['link_status'] == 'down'
+    assert 'replica link to 127.0.0.1:%d is down' % primary.port in ' '.join(run['warnings'])
+
+
+def test_sentinel_facts(fleet, run_module):
+    primary = fleet.redis(FAST_SYNC)
+    replica = fleet.redis(FAST_SYNC, replica_of=primary)
+    sentinel = fleet.sentinel(primary, quorum=1)
+    wait_until(lambda: len(sentinel.client().execute_command('SENTINEL', 'REPLICAS', 'mymaster')) == 1, 20,
+               'Sentinel to discover the replica')
+    run = run_module('replication_facts', dict(conn(sentinel), names=['mymaster']))
+    assert not run.failed, run.result
+    facts = run['ansible_facts']['redis_sentinel']
+    assert facts['tilt'] is False and facts['server']['mode'] == 'sentinel'
+    master = facts['masters']['mymaster']
+    assert master['host'] == '127.0.0.1' and master['port'] == primary.port and master['quorum'] == 1
+    assert master['flags'] == 'master' and master['status'] == 'ok'
+    assert master['ckquorum']['ok'] is True and 'OK' in master['ckquorum']['message']
+    assert [r['port'] for r in master['replicas']] == [replica.port]
+    assert master['num_replicas'] == 1 and master['num_other_sentinels'] == 0
+    assert 'redis_replication' not in run['ansible_facts']
+
+    unknown = run_module('replication_facts', dict(conn(sentinel), names=['nosuchmaster']))
+    assert unknown['ansible_facts']['redis_sentinel']['masters'] == {}
+    assert 'does not monitor nosuchmaster' in ' '.join(unknown['warnings'])
+
+
+def test_sentinel_quorum_unreachable_is_reported(fleet, run_module):
+    primary = fleet.redis()
+    sentinel = fleet.sentinel(primary, quorum=2)  # quorum 2 with a single Sentinel can never be reached
+    run = run_module('replication_facts', conn(sentinel))
+    master = run['ansible_facts']['redis_sentinel']['masters']['mymaster']
+    assert master['ckquorum']['ok'] is False and 'NOQUORUM' in master['ckquorum']['message']
+    assert 'CKQUORUM for mymaster failed' in ' '.join(run['warnings'])
+
+
+@pytest.mark.parametrize('args, expected', [
+    (dict(max_lag_seconds=-1), 'max_lag_seconds must be 0 or more'),
+    (dict(min_replicas='many'), 'min_replicas'),
+    (dict(login_password='not-the-password'), 'authentication to 127.0.0.1'),
+])
+def test_bad_input(cluster, run_module, args, expected):
+    primary, _replicas = cluster
+    options = conn(primary)
+    options.update(args)
+    run = run_module('replication_facts', options)
+    assert run.failed and expected in run['msg'], run.result
+
+
+def test_unreachable(fleet, run_module):
+    gone = fleet.redis()
+    gone.stop()
+    run = run_module('replication_facts', dict(conn(gone), connect_timeout=1))
+    assert run.failed and run['msg'].startswith('cannot connect to 127.0.0.1:%d' % gone.port)

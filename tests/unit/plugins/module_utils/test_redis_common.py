@@ -1,0 +1,54 @@
+# -*- coding: utf-8 -*-
+# Copyright: redis_ops.replication contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Error explanations for redis-py exceptions that real servers here cannot easily produce."""
+
+from __future__ import annotations
+
+import pytest
+from redis import exceptions
+
+from ansible_collections.redis_ops.replication.plugins.module_utils.redis_common import (
+    RedisOpsError,
+    describe_target,
+    explain_redis_error,
+    validate_connection_params,
+)
+
+BASE = dict(login_host='10.0.0.1', login_port=6379, login_unix_socket=None, login_user=None, login_password=None,
+            tls=False, validate_certs=True, ca_certs=None, client_cert_file=None, client_key_file=None,
+            connect_timeout=5.0, command_timeout=10.0)
+
+
+@pytest.mark.parametrize('exc, expected', [
+    (exceptions.TimeoutError('Timeout reading from socket'), 'timed out after 10s talking to h:1 while running INFO'),
+    (exceptions.AuthenticationWrongNumberOfArgsError('wrong number of arguments for AUTH'),
+     'login_password was given but h:1 has no password configured'),
+    (exceptions.AuthenticationError('Authentication required.'), 'h:1 requires authentication'),
+    (exceptions.AuthenticationError('invalid username-password pair'), 'authentication to h:1 failed'),
+    (exceptions.NoPermissionError("this user has no permissions to run the 'info' command"),
+     'lacks the permission while running INFO'),
+    (exceptions.ResponseError("unknown command 'SENTINEL'"), 'h:1 does not support while running INFO'),
+    (exceptions.ConnectionError('Connection refused'), 'cannot connect to h:1: Connection refused'),
+    (exceptions.ResponseError('LOADING Redis is loading the dataset in memory'), 'h:1 answered with an error'),
+])
+def test_every_error_gets_an_actionable_message(exc, expected):
+    assert expected in explain_redis_error(exc, 'h:1', 'INFO', 10.0)
+
+
+def test_targets():
+    assert describe_target(BASE) == '10.0.0.1:6379'
+    assert describe_target(dict(BASE, login_host='::1')) == '[::1]:6379'
+    assert describe_target(dict(BASE, login_unix_socket='/run/redis.sock')) == 'unix socket /run/redis.sock'
+
+
+@pytest.mark.parametrize('change, message', [
+    (dict(login_port=0), 'login_port must be a TCP port between 1 and 65535'),
+    (dict(connect_timeout=0), 'connect_timeout must be a positive number'),
+    (dict(login_user='app'), 'login_user is set but login_password is not'),
+    (dict(client_cert_file='/c.pem'), 'client_cert_file is only used with tls=true'),
+])
+def test_bad_connection_parameters(change, message):
+    with pytest.raises(RedisOpsError, match=message):
+        validate_connection_params(dict(BASE, **change))
+    validate_connection_params(dict(BASE, tls=True, **{k: v for k, v in change.items() if k.endswith('_file')}))
