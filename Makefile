@@ -22,7 +22,7 @@ VENV := $(ROOT)/.venv
 VENV_OLD := $(ROOT)/.venv-oldest
 PY_NEWEST_VERSION := 3.13
 PY_OLDEST_VERSION := 3.12
-APT_PACKAGES := redis-server redis-sentinel redis-tools python3-redis rsync git
+APT_PACKAGES := redis-server redis-sentinel redis-tools python3-redis rsync git shellcheck
 # Module tests run the modules with the interpreter a Debian 12 host has:
 # /usr/bin/python3 and Debian's python3-redis (4.3), as the roles install it.
 HOST_PYTHON := /usr/bin/python3

@@ -112,7 +112,8 @@ def explain_redis_error(exc: Exception, target: str, command: str | None = None,
     if isinstance(exc, redis_exceptions.AuthenticationWrongNumberOfArgsError) or 'WITHOUT ANY PASSWORD CONFIGURED' in upper:
         return 'login_password was given but %s has no password configured for this user; remove login_password or set one on the server (%s)' % (
             target, text)
-    if 'NOAUTH' in upper or 'AUTHENTICATION REQUIRED' in upper:
+    if 'NOAUTH' in upper or 'AUTHENTICATION REQUIRED' in upper or 'ALREADY AUTHENTICATED' in upper:
+        # NOAUTH from the server; redis-py 4 says "Authentication required", redis-py 8 (HELLO) the last one.
         return '%s requires authentication: set login_password (and login_user for an ACL user) (%s)' % (target, text)
     if 'WRONGPASS' in upper or 'INVALID PASSWORD' in upper or isinstance(exc, redis_exceptions.AuthenticationError):
         return 'authentication to %s failed: login_user/login_password are wrong or the user is disabled (%s)' % (target, text)

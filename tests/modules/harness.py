@@ -70,11 +70,12 @@ class Instance:
         self.use_config_file = use_config_file
         self.process = None
 
-    def start(self) -> 'Instance':
+    def start(self, write_config: bool = True) -> 'Instance':
         binary = shutil.which('redis-sentinel' if self.kind == 'sentinel' else 'redis-server')
         if self.use_config_file:
-            with open(self.config_path, 'w', encoding='utf-8') as handle:
-                handle.write('\n'.join(self.lines) + '\n')
+            if write_config:
+                with open(self.config_path, 'w', encoding='utf-8') as handle:
+                    handle.write('\n'.join(self.lines) + '\n')
             argv = [binary, self.config_path]
         else:
             argv = [binary]
@@ -84,6 +85,10 @@ class Instance:
         self.process = subprocess.Popen(argv, cwd=self.dir, stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT)
         wait_until(self._answers, 10, '%s on port %d to answer' % (self.kind, self.port))
         return self
+
+    def start_from_file(self) -> 'Instance':
+        """Start again from the config file as it is now (as written by a test or by the server)."""
+        return self.start(write_config=False)
 
     def _answers(self) -> bool:
         if self.process.poll() is not None:

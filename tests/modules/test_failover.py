@@ -13,7 +13,7 @@ FAST = ['repl-diskless-sync-delay 0']
 def test_modules_respect_a_sentinel_failover(fleet, run_module):
     primary = fleet.redis(FAST)
     replicas = [fleet.redis(FAST + ['replica-priority %d' % prio], replica_of=primary) for prio in (10, 20)]
-    sentinels = [fleet.sentinel(primary, quorum=2, down_after=1000) for _ in range(3)]
+    sentinels = [fleet.sentinel(primary, quorum=2, down_after=1000) for _index in range(3)]
     wait_until(lambda: all(len(sentinel_command(s, 'SENTINELS', 'mymaster')) == 2 and
                            len(sentinel_command(s, 'REPLICAS', 'mymaster')) == 2 for s in sentinels),
                30, 'the Sentinels to discover each other and both replicas', interval=0.5)

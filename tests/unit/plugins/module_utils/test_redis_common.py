@@ -25,6 +25,9 @@ BASE = dict(login_host='10.0.0.1', login_port=6379, login_unix_socket=None, logi
     (exceptions.AuthenticationWrongNumberOfArgsError('wrong number of arguments for AUTH'),
      'login_password was given but h:1 has no password configured'),
     (exceptions.AuthenticationError('Authentication required.'), 'h:1 requires authentication'),
+    (exceptions.AuthenticationError('HELLO must be called with the client already authenticated, otherwise the '
+                                    'HELLO <proto> AUTH <user> <pass> option can be used'),
+     'h:1 requires authentication'),
     (exceptions.AuthenticationError('invalid username-password pair'), 'authentication to h:1 failed'),
     (exceptions.NoPermissionError("this user has no permissions to run the 'info' command"),
      'lacks the permission while running INFO'),

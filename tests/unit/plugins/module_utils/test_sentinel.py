@@ -41,8 +41,8 @@ def write_config(tmp_path, body):
 
 def test_split_config_args_like_redis():
     assert split_config_args('sentinel auth-pass mymaster plain') == ['sentinel', 'auth-pass', 'mymaster', 'plain']
-    assert split_config_args('sentinel auth-pass m "with space\\x41\\n"') == ['sentinel', 'auth-pass', 'm',
-                                                                                 'with spaceA\n']
+    expected = ['sentinel', 'auth-pass', 'm', 'with spaceA\n']
+    assert split_config_args('sentinel auth-pass m "with space\\x41\\n"') == expected
     assert split_config_args("requirepass 'it\\'s'") == ['requirepass', "it's"]
     assert split_config_args('   ') == []
 

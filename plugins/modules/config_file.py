@@ -1,0 +1,306 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright: redis_ops.replication contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import annotations
+
+DOCUMENTATION = r'''
+module: config_file
+short_description: Keep a Redis, Valkey or Sentinel configuration file right without fighting the server's own rewrites
+version_added: 0.1.0
+description:
+  - Compares the wanted configuration O(content) with the file at O(path) by what the directives mean, not byte by byte.
+    Redis and Sentinel rewrite their own files (C(CONFIG REWRITE), failovers); they quote values, fold units, append
+    lines they generate and move C(replicaof). Such a rewritten file is equal to the wanted content when every
+    directive of O(content) has the same value in it, and C(replicaof) is present in both or in neither.
+  - Directives that only the live file has are left alone, so that what the server generated survives.
+  - With O(strategy=replace) a differing file is replaced by O(content) (for C(redis.conf)). With O(strategy=merge)
+    only the lines of the differing directives are replaced or added, and everything else in the file is kept
+    (for C(sentinel.conf), where Sentinel keeps its id, epochs and discovered peers).
+  - With O(apply_live=true) the differing directives are also set on the running server with C(CONFIG SET), so that
+    no restart is needed for them. RV(restart_required) tells whether a directive could not be applied live
+    (it is listed in O(restart_directives), or the server refuses to change it at runtime).
+author:
+  - Redis Ops Team (@redis-ops)
+extends_documentation_fragment:
+  - redis_ops.replication.connection
+  - ansible.builtin.files
+attributes:
+  check_mode:
+    support: full
+    description: Reports what would change and which directives would need a restart; writes and sends nothing.
+  diff_mode:
+    support: full
+    description: Shows the values of the differing directives before and after; secret directives show as C((hidden)).
+  platform:
+    platforms: posix
+    support: full
+    description: Edits a file on the managed host.
+  safe_file_operations:
+    support: full
+    description: The file is written to a temporary file and moved into place.
+options:
+  path:
+    description:
+      - The live configuration file.
+    type: path
+    required: true
+  content:
+    description:
+      - The wanted configuration, usually rendered with P(ansible.builtin.template#lookup).
+      - Never shown in output (it holds passwords).
+    type: str
+    required: true
+  strategy:
+    description:
+      - V(replace) writes O(content) as the whole file when it differs.
+      - V(merge) replaces or adds only the differing directives' lines and keeps all other lines.
+    type: str
+    choices: [replace, merge]
+    default: replace
+  apply_live:
+    description:
+      - Set the differing directives on the running server with C(CONFIG SET) (data nodes only).
+      - When the server cannot be reached (not started yet), nothing is sent and RV(restart_required) is V(true)
+        if the file changed.
+    type: bool
+    default: false
+  restart_directives:
+    description:
+      - Directives never changed live; a difference in one of them makes RV(restart_required) V(true).
+      - C(replicaof), C(user), C(include), C(rename-command), C(loadmodule) and Sentinel directives are never
+        changed live by this module either.
+    type: list
+    elements: str
+    default: [port, bind, tls-port, tls-cert-file, tls-key-file, tls-ca-cert-file, tls-ca-cert-dir, unixsocket,
+              unixsocketperm, dir, dbfilename, appenddirname, supervised, daemonize, pidfile, logfile]
+  backup:
+    description:
+      - Keep a timestamped copy of the file before changing it.
+    type: bool
+    default: false
+seealso:
+  - module: redis_ops.replication.replicaof
+  - module: ansible.builtin.template
+'''
+
+EXAMPLES = r'''
+- name: Configure the instance on 6379, live where possible
+  redis_ops.replication.config_file:
+    path: /etc/redis/redis-6379.conf
+    content: "{{ lookup('ansible.builtin.template', 'redis.conf.j2') }}"
+    owner: redis
+    group: redis
+    mode: "0640"
+    apply_live: true
+    login_password: "{{ redis_password }}"
+  register: redis_config
+
+- name: Restart only when a setting needs it
+  ansible.builtin.systemd_service:
+    name: redis-6379.service
+    state: restarted
+  when: redis_config.restart_required
+
+- name: Static part of sentinel.conf, keeping what Sentinel wrote
+  redis_ops.replication.config_file:
+    path: /etc/redis/sentinel-26379.conf
+    content: "{{ lookup('ansible.builtin.template', 'sentinel.conf.j2') }}"
+    strategy: merge
+'''
+
+RETURN = r'''
+directives:
+  description: Directives whose meaning differed (or that were missing), in the order of O(content).
+  returned: always
+  type: list
+  elements: str
+  sample: [maxmemory, port]
+created:
+  description: Whether the file did not exist and was created.
+  returned: always
+  type: bool
+applied_live:
+  description: Directives set on the running server with C(CONFIG SET) (empty in check mode).
+  returned: always
+  type: list
+  elements: str
+  sample: [maxmemory]
+restart_required:
+  description: Whether a differing directive was not (or, in check mode, would not be) applied live.
+  returned: always
+  type: bool
+restart_directives:
+  description: The differing directives that need a restart.
+  returned: always
+  type: list
+  elements: str
+  sample: [port]
+commands:
+  description: Commands sent to the server, secret values replaced by C(********). Empty in check mode.
+  returned: always
+  type: list
+  elements: str
+  sample: ["CONFIG SET maxmemory 1073741824"]
+backup_file:
+  description: The backup copy, when O(backup=true) and the file changed.
+  returned: when a backup was made
+  type: str
+'''
+
+import os
+import tempfile
+
+from ansible.module_utils.basic import AnsibleModule
+from ansible.module_utils.common.text.converters import to_bytes
+
+from ansible_collections.redis_ops.replication.plugins.module_utils.config_file import (
+    SECRET_DIRECTIVES,
+    describe,
+    differing_directives,
+    live_value,
+    merge,
+)
+from ansible_collections.redis_ops.replication.plugins.module_utils.redis_common import (
+    REDIS_IMPORT_ERROR,
+    RedisClient,
+    RedisOpsError,
+    connection_argument_spec,
+    module_kwargs,
+    validate_connection_params,
+)
+
+NEVER_LIVE = ('replicaof', 'user', 'include', 'rename-command', 'loadmodule')
+REFUSED_LIVE = ('IMMUTABLE', 'UNSUPPORTED CONFIG', 'UNKNOWN OPTION', 'PROTECTED CONFIG')
+
+
+class ConfigFileManager:
+    def __init__(self, module: AnsibleModule) -> None:
+        self.module = module
+        self.params = module.params
+        self.commands: list = []
+        self.applied: list = []
+        self.warnings: list = []
+
+    def run(self) -> dict:
+        path, content = self.params['path'], self.params['content']
+        if not content.endswith('\n'):
+            content += '\n'
+        created = not os.path.exists(path)
+        live = '' if created else self._read(path)
+        names = differing_directives(content, live)
+        file_changed = created or bool(names)
+
+        restart = []
+        if names and not created:
+            restart = self._apply_live(content, names)
+
+        backup_file = None
+        if file_changed and not self.module.check_mode:
+            new_text = content if created or self.params['strategy'] == 'replace' else merge(content, live, names)
+            if self.params['backup'] and not created:
+                backup_file = self.module.backup_local(path)
+            self._write(path, new_text)
+        file_args = self.module.load_file_common_arguments(self.params)
+        changed = self.module.set_fs_attributes_if_different(file_args, file_changed)
+
+        result = dict(changed=changed, directives=names, created=created, applied_live=self.applied,
+                      restart_required=bool(restart), restart_directives=restart, commands=self.commands)
+        if backup_file:
+            result['backup_file'] = backup_file
+        if self.warnings:
+            result['warnings'] = self.warnings
+        if file_changed and self.module._diff:
+            before = {'state': 'absent'} if created else describe(live, names)
+            result['diff'] = dict(before=before, after=describe(content, names) if names else {'state': 'present'})
+        return result
+
+    def _read(self, path: str) -> str:
+        try:
+            with open(path, 'r', encoding='utf-8', errors='surrogateescape') as handle:
+                return handle.read()
+        except OSError as exc:
+            raise RedisOpsError('cannot read %s: %s' % (path, exc)) from exc
+
+    def _write(self, path: str, text: str) -> None:
+        directory = os.path.dirname(path) or '.'
+        if not os.path.isdir(directory):
+            raise RedisOpsError('the directory of path does not exist: %s' % directory)
+        fd, tmp = tempfile.mkstemp(dir=directory, prefix='.%s.' % os.path.basename(path))
+        with os.fdopen(fd, 'wb') as handle:
+            handle.write(to_bytes(text, errors='surrogate_or_strict'))
+        self.module.atomic_move(tmp, path, unsafe_writes=self.params['unsafe_writes'])
+
+    def _apply_live(self, content: str, names: list) -> list:
+        """CONFIG SET what can change live; return the directives that need a restart."""
+        restart_policy = set(self.params['restart_directives'])
+        needs_restart = [name for name in names if name in restart_policy or name in NEVER_LIVE or
+                         name.startswith('sentinel ')]
+        live_candidates = [name for name in names if name not in needs_restart]
+        if not self.params['apply_live']:
+            return names
+        if self.module.check_mode or not live_candidates:
+            return needs_restart
+        client = self._client()
+        if client is None:
+            return names
+        try:
+            for name in live_candidates:
+                value = live_value(content, name)
+                if value is None:
+                    needs_restart.append(name)  # removed from the file: only a restart resets it
+                    continue
+                try:
+                    client.call('CONFIG', 'SET', name, value, secret_positions=(3,) if name in SECRET_DIRECTIVES else ())
+                except RedisOpsError as exc:
+                    if any(marker in exc.message.upper() for marker in REFUSED_LIVE):
+                        needs_restart.append(name)
+                        continue
+                    raise RedisOpsError('CONFIG SET %s failed: %s' % (name, exc.message), commands=self.commands,
+                                        changed=bool(self.commands)) from exc
+                self.applied.append(name)
+                shown = '********' if name in SECRET_DIRECTIVES else value
+                self.commands.append('CONFIG SET %s %s' % (name, shown))
+        finally:
+            client.close()
+        return [name for name in names if name in needs_restart]
+
+    def _client(self) -> RedisClient | None:
+        if REDIS_IMPORT_ERROR is not None:
+            self.warnings.append('redis-py is missing, so nothing was applied live; a restart is needed')
+            return None
+        validate_connection_params(self.params)
+        client = RedisClient(self.params)
+        try:
+            client.call('PING')
+        except RedisOpsError as exc:
+            self.warnings.append('the server is not reachable (%s), so nothing was applied live' % exc.message)
+            client.close()
+            return None
+        return client
+
+
+def main() -> None:
+    argument_spec = connection_argument_spec()
+    argument_spec.update(
+        path=dict(type='path', required=True),
+        content=dict(type='str', required=True, no_log=True),
+        strategy=dict(type='str', choices=['replace', 'merge'], default='replace'),
+        apply_live=dict(type='bool', default=False),
+        restart_directives=dict(type='list', elements='str', default=[
+            'port', 'bind', 'tls-port', 'tls-cert-file', 'tls-key-file', 'tls-ca-cert-file', 'tls-ca-cert-dir',
+            'unixsocket', 'unixsocketperm', 'dir', 'dbfilename', 'appenddirname', 'supervised', 'daemonize',
+            'pidfile', 'logfile']),
+        backup=dict(type='bool', default=False),
+    )
+    module = AnsibleModule(**module_kwargs(argument_spec, add_file_common_args=True))
+    try:
+        result = ConfigFileManager(module).run()
+    except RedisOpsError as exc:
+        module.fail_json(msg=exc.message, **exc.details)
+    module.exit_json(**result)
+
+
+if __name__ == '__main__':
+    main()
