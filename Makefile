@@ -75,7 +75,8 @@ collection:
 
 lint: export PATH := $(VENV)/bin:$(PATH)
 lint: venv
-	$(VENV)/bin/ansible-lint --profile production
+	$(VENV)/bin/python scripts/role-specs.py --check
+	env -u ANSIBLE_COLLECTIONS_PATH -u ANSIBLE_COLLECTIONS_SCAN_SYS_PATH $(VENV)/bin/ansible-lint --profile production
 	$(VENV)/bin/antsibull-changelog lint
 
 sanity: venv collection

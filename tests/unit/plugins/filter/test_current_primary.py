@@ -1,0 +1,83 @@
+# -*- coding: utf-8 -*-
+# Copyright: redis_ops.replication contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The rule that decides the current primary (DESIGN decision 2)."""
+
+from __future__ import annotations
+
+import pytest
+from ansible.errors import AnsibleFilterError
+
+from ansible_collections.redis_ops.replication.plugins.filter.current_primary import current_primary
+
+
+def node(host, address, role=None, primary=None, port=6379):
+    facts = None
+    if role == 'primary':
+        facts = dict(role='primary')
+    elif role == 'replica':
+        facts = dict(role='replica', primary_host=primary[0], primary_port=primary[1])
+    return dict(host=host, address=address, port=port, facts=facts)
+
+
+def sentinel(host, address=None, port=6379):
+    facts = dict(masters={'mymaster': dict(host=address, port=port)}) if address else None
+    return dict(host=host, facts=facts)
+
+
+A, B, C = '10.0.0.1', '10.0.0.2', '10.0.0.3'
+
+
+def test_fresh_fleet_uses_the_inventory():
+    nodes = [node('a', A), node('b', B), node('c', C)]
+    assert current_primary(nodes, 'a') == dict(host='a', address=A, port=6379, source='inventory')
+    fresh_but_running = [node('a', A, 'primary'), node('b', B, 'primary')]
+    assert current_primary(fresh_but_running, 'a')['source'] == 'inventory'
+
+
+def test_replication_names_the_primary_after_a_manual_change():
+    nodes = [node('a', A, 'replica', (B, 6379)), node('b', B, 'primary'), node('c', C, 'replica', (B, 6379))]
+    assert current_primary(nodes, 'a') == dict(host='b', address=B, port=6379, source='replication')
+
+
+def test_sentinel_majority_wins_over_inventory_and_over_a_returning_old_primary():
+    # 'a' came back as a primary without replicas; Sentinels already elected 'b'.
+    nodes = [node('a', A, 'primary'), node('b', B, 'primary'), node('c', C, 'replica', (B, 6379))]
+    sentinels = [sentinel('a', B), sentinel('b', B), sentinel('c', A)]
+    assert current_primary(nodes, 'a', sentinels=sentinels) == dict(host='b', address=B, port=6379, source='sentinel')
+
+
+def test_unanswering_sentinels_do_not_count():
+    nodes = [node('a', A), node('b', B)]
+    assert current_primary(nodes, 'a', sentinels=[sentinel('s1'), sentinel('s2', B)])['host'] == 'b'
+
+
+def test_sentinels_without_majority_stop_the_play():
+    nodes = [node('a', A), node('b', B)]
+    with pytest.raises(AnsibleFilterError, match=r'disagree.*s1 says 10.0.0.1:6379, s2 says 10.0.0.2:6379'):
+        current_primary(nodes, 'a', sentinels=[sentinel('s1', A), sentinel('s2', B)])
+
+
+def test_sentinels_naming_an_unknown_node_stop_the_play():
+    with pytest.raises(AnsibleFilterError, match='not a data node of this inventory'):
+        current_primary([node('a', A)], 'a', sentinels=[sentinel('s1', '10.9.9.9')])
+
+
+def test_split_fleet_stops_the_play():
+    nodes = [node('a', A, 'primary'), node('b', B, 'replica', (A, 6379)),
+             node('c', C, 'primary'), node('d', '10.0.0.4', 'replica', (C, 6379))]
+    with pytest.raises(AnsibleFilterError, match=r'several nodes are primaries with replicas: a \(10.0.0.1:6379\), '
+                                                 r'c \(10.0.0.3:6379\)'):
+        current_primary(nodes, 'a')
+
+
+def test_instances_told_apart_by_port():
+    nodes = [node('m', A, 'primary', port=6379), node('r', A, 'replica', (A, 6379), port=6380)]
+    assert current_primary(nodes, 'r') == dict(host='m', address=A, port=6379, source='replication')
+
+
+def test_bad_input():
+    with pytest.raises(AnsibleFilterError, match='non-empty list'):
+        current_primary([], 'a')
+    with pytest.raises(AnsibleFilterError, match='inventory primary x is not among'):
+        current_primary([node('a', A)], 'x')
