@@ -8,6 +8,7 @@
 #   make modules-oldest   the same on the oldest ansible-core that requires_ansible claims
 #   make docs      ansible-doc renders every module
 #   make build     build the collection artifact and check what it contains
+#   make molecule  Molecule scenarios on podman systemd hosts (SCENARIO=default for one)
 #
 # PYTEST_ARGS passes options through (e.g. make modules PYTEST_ARGS='-k sentinel -x').
 
@@ -28,18 +29,21 @@ APT_PACKAGES := redis-server redis-sentinel redis-tools python3-redis rsync git 
 HOST_PYTHON := /usr/bin/python3
 PYTEST_ARGS ?=
 MODULES := $(basename $(notdir $(wildcard plugins/modules/*.py)))
+# ansible-doc needs the collection's own copy, not one another tool installed elsewhere.
+docs: export ANSIBLE_COLLECTIONS_SCAN_SYS_PATH := false
 
 export ANSIBLE_COLLECTIONS_PATH := $(BUILD)
 export ANSIBLE_COLLECTIONS_SCAN_SYS_PATH := false
 export ANSIBLE_NOCOLOR := 1
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: help test setup apt venv venv-oldest collection lint sanity unit modules modules-oldest docs build clean
+.PHONY: help test setup apt venv venv-oldest collection lint sanity unit modules modules-oldest docs build clean \
+	containers molecule
 
 help:
-	@sed -n '2,14p' Makefile | sed 's/^# \{0,1\}//'
+	@sed -n '2,15p' Makefile | sed 's/^# \{0,1\}//'
 
-test: setup lint unit sanity modules modules-oldest docs build
+test: setup lint unit sanity modules modules-oldest docs build molecule
 	@echo "make test: all checks passed"
 
 setup: apt venv venv-oldest collection
@@ -101,9 +105,27 @@ docs: venv collection
 	    echo "ansible-doc redis_ops.replication.$$m failed:"; cat $(BUILD)/doc-$$m.err; exit 1; fi; \
 	  echo "ansible-doc redis_ops.replication.$$m: ok"; \
 	done
+	@for r in redis_master redis_replica redis_sentinel; do \
+	  $(VENV)/bin/ansible-doc -t role redis_ops.replication.$$r > $(BUILD)/doc-$$r.txt 2> $(BUILD)/doc-$$r.err; \
+	  if grep -q "ERROR" $(BUILD)/doc-$$r.err || ! grep -q "redis_password" $(BUILD)/doc-$$r.txt; then \
+	    echo "ansible-doc -t role redis_ops.replication.$$r failed:"; cat $(BUILD)/doc-$$r.err; exit 1; fi; \
+	  echo "ansible-doc -t role redis_ops.replication.$$r: ok"; \
+	done
 
 build: venv
 	scripts/check-build.sh $(VENV)/bin/ansible-galaxy
+
+# podman with the settings this machine kind needs, and the debootstrap base images (cached).
+containers:
+	scripts/containers-setup.sh
+	scripts/containers-images.sh bookworm
+
+# Molecule finds this collection in .build/ and containers.podman in the venv (from the ansible package).
+SCENARIO ?= default
+molecule: export PATH := $(VENV)/bin:$(PATH)
+molecule: export ANSIBLE_COLLECTIONS_PATH := $(BUILD):$(VENV)/lib/python$(PY_NEWEST_VERSION)/site-packages
+molecule: venv collection containers
+	env -u ANSIBLE_COLLECTIONS_SCAN_SYS_PATH $(VENV)/bin/molecule test -s $(SCENARIO)
 
 clean:
 	rm -rf $(BUILD) $(VENV) $(VENV_OLD)

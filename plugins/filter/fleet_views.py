@@ -48,6 +48,9 @@ _value:
 '''
 
 
+from ansible.errors import AnsibleFilterError
+
+
 def _facts(result, key):
     if not isinstance(result, dict) or result.get('failed') or result.get('skipped'):
         return None
@@ -55,6 +58,11 @@ def _facts(result, key):
 
 
 def fleet_views(hostvars, data_hosts, sentinel_hosts=None):
+    unread = [host for host in data_hosts if 'redis_ops_address' not in hostvars[host]]
+    if unread:
+        raise AnsibleFilterError(
+            'the live state of %s was not read (a --limit that leaves data nodes out, or hosts that are '
+            'unreachable); the current primary cannot be decided without every data node' % ', '.join(unread))
     nodes = []
     for host in data_hosts:
         variables = hostvars[host]

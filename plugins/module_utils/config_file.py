@@ -93,10 +93,15 @@ def group_directives(parsed: list) -> dict:
 
 
 def differing_directives(desired_text: str, live_text: str) -> list:
-    """Names whose meaning differs between the desired and the live file, in the desired file's order."""
+    """Names whose meaning differs between the desired and the live file, in the desired file's order.
+
+    An empty value (``logfile ""``) means unset, as an absent line does: a rewrite may drop it.
+    Not for ``save``, whose absence means the default snapshot rules.
+    """
     desired = group_directives(parse_directives(desired_text))
     live = group_directives(parse_directives(live_text))
-    names = [name for name in desired if live.get(name) != desired[name]]
+    names = [name for name in desired if live.get(name) != desired[name] and
+             not (name not in live and desired[name] == ('',) and name != 'save')]
     names += [name for name in PRESENCE_MATTERS if name in live and name not in desired]
     return names
 

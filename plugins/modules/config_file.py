@@ -194,6 +194,7 @@ class ConfigFileManager:
 
         restart = []
         if names and not created:
+            self._refuse_unknown_directives(names)
             restart = self._apply_live(content, names)
 
         backup_file = None
@@ -265,6 +266,23 @@ class ConfigFileManager:
         finally:
             client.close()
         return [name for name in names if name in needs_restart]
+
+    def _refuse_unknown_directives(self, names: list) -> None:
+        """With apply_live, ask the running server whether it knows each directive, before anything is written."""
+        candidates = [name for name in names if name not in NEVER_LIVE and name not in ('save',) and
+                      not name.startswith('sentinel ')]
+        if not (self.params['apply_live'] and candidates):
+            return
+        client = self._client()
+        if client is None:
+            return
+        try:
+            unknown = [name for name in candidates if not client.call('CONFIG', 'GET', name)]
+        finally:
+            client.close()
+        if unknown:
+            raise RedisOpsError('the server does not know the directive(s) %s; nothing was changed (check the '
+                                'spelling, e.g. in redis_config_extra)' % ', '.join(unknown))
 
     def _client(self) -> RedisClient | None:
         if REDIS_IMPORT_ERROR is not None:

@@ -30,6 +30,9 @@ SECRETS = (PASSWORD, SENTINEL_PASSWORD)
 MODULE_PYTHON = os.environ.get('REDIS_OPS_MODULE_PYTHON', '/usr/bin/python3')
 BIN_DIR = os.path.dirname(sys.executable)
 CALLBACK_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), 'callback_plugins')
+# The ansible_collections/ directory this copy of the collection lives in: the modules under test are
+# always these, never another installed copy.
+COLLECTIONS_ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), '..', '..', '..', '..', '..'))
 
 
 def free_port() -> int:
@@ -210,19 +213,20 @@ def run_module(tmp_path):
     """
     counter = [0]
 
-    def _run(name: str, args: dict, check: bool = False, diff: bool = True) -> ModuleRun:
+    def _run(name: str, args: dict, check: bool = False, diff: bool = True, python: str = MODULE_PYTHON) -> ModuleRun:
         counter[0] += 1
         playbook = tmp_path / ('play-%d.yml' % counter[0])
         play = [dict(hosts='localhost', gather_facts=False,
                      tasks=[{'redis_ops.replication.%s' % name: args, 'register': 'out'}])]
         playbook.write_text(json.dumps(play))
         argv = [os.path.join(BIN_DIR, 'ansible-playbook'), '-i', 'localhost,', '-c', 'local',
-                '-e', 'ansible_python_interpreter=%s' % MODULE_PYTHON, str(playbook)]
+                '-e', 'ansible_python_interpreter=%s' % python, str(playbook)]
         if check:
             argv.append('--check')
         if diff:
             argv.append('--diff')
         env = dict(os.environ, ANSIBLE_STDOUT_CALLBACK='results_json', ANSIBLE_CALLBACK_PLUGINS=CALLBACK_DIR,
+                   ANSIBLE_COLLECTIONS_PATH=COLLECTIONS_ROOT, ANSIBLE_COLLECTIONS_SCAN_SYS_PATH='false',
                    ANSIBLE_LOCALHOST_WARNING='0',
                    ANSIBLE_INVENTORY_UNPARSED_WARNING='0', ANSIBLE_RETRY_FILES_ENABLED='0')
         proc = subprocess.run(argv, capture_output=True, text=True, env=env, timeout=180, check=False)
@@ -246,6 +250,12 @@ def conn(instance: Instance, **extra) -> dict:
         options['login_password'] = instance.password
     options.update(extra)
     return options
+
+
+def overridden(options: dict, changes: dict) -> dict:
+    """Valid options with one row of a bad-input table applied; a None value removes the option."""
+    merged = dict(options, **changes)
+    return {key: value for key, value in merged.items() if value is not None}
 
 
 def as_dict(reply) -> dict:

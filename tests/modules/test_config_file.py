@@ -146,3 +146,10 @@ def test_no_password_in_output_when_content_changes(node, run_module):
     run = run_module('config_file', args_for(node, content))
     assert run['changed'] is True and run['restart_required'] is True
     assert run['directives'] == ['requirepass']
+
+
+def test_unknown_directive_is_refused_before_writing(node, run_module):
+    before = node.config_text()
+    run = run_module('config_file', args_for(node, wanted(node, extra='maxmemroy 1gb\n'), apply_live=True))
+    assert run.failed and 'does not know the directive(s) maxmemroy' in run['msg'], str(run.result)
+    assert node.config_text() == before

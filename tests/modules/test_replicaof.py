@@ -6,7 +6,7 @@
 from __future__ import annotations
 
 import pytest
-from harness import PASSWORD, conn, role_of, wait_until
+from harness import PASSWORD, conn, overridden, role_of, wait_until
 
 FAST_SYNC = ['repl-diskless-sync-delay 0']
 
@@ -155,10 +155,7 @@ def test_refuses_to_replicate_from_itself(pair, run_module):
 ])
 def test_bad_input_is_refused_and_changes_nothing(pair, run_module, args, expected):
     primary, node = pair
-    options = replica_args(node, primary)
-    options.update(args)
-    options = {key: value for key, value in options.items() if value is not None}
-    run = run_module('replicaof', options)
+    run = run_module('replicaof', overridden(replica_args(node, primary), args))
     assert run.failed and expected in run['msg'], run.result
     assert role_of(node) == 'master'
 

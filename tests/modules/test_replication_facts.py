@@ -6,7 +6,7 @@
 from __future__ import annotations
 
 import pytest
-from harness import conn, wait_until
+from harness import conn, overridden, wait_until
 
 FAST_SYNC = ['repl-diskless-sync-delay 0']
 
@@ -120,9 +120,7 @@ def test_sentinel_quorum_unreachable_is_reported(fleet, run_module):
 ])
 def test_bad_input(cluster, run_module, args, expected):
     primary, _replicas = cluster
-    options = conn(primary)
-    options.update(args)
-    run = run_module('replication_facts', options)
+    run = run_module('replication_facts', overridden(conn(primary), args))
     assert run.failed and expected in run['msg'], run.result
 
 

@@ -6,7 +6,7 @@
 from __future__ import annotations
 
 import pytest
-from harness import PASSWORD, conn, sentinel_command, wait_until
+from harness import PASSWORD, conn, overridden, sentinel_command, wait_until
 
 
 def sentinel_master(sentinel, name='mymaster'):
@@ -155,10 +155,7 @@ def test_reset_only_when_stale(fleet, run_module):
 ])
 def test_bad_input_is_refused_and_changes_nothing(setup, run_module, args, expected):
     primary, sentinel = setup
-    options = monitor_args(sentinel, primary)
-    options.update(args)
-    options = {key: value for key, value in options.items() if value is not None}
-    run = run_module('sentinel_monitor', options)
+    run = run_module('sentinel_monitor', overridden(monitor_args(sentinel, primary), args))
     assert run.failed and expected in run['msg'], run.result
     assert sentinel_command(sentinel, 'MASTERS') == []
 
