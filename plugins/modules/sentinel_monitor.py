@@ -269,7 +269,7 @@ class SentinelMonitorManager:
         before = describe_master(current)
         if self.params['state'] == 'absent':
             plan = [('SENTINEL', 'REMOVE', self.name)] if current else []
-            return self._finish(plan, before, {}, current, address_differs=False, reset=False)
+            return self._finish(plan, before, {}, address_differs=False, reset=False)
 
         host, port = self.params['host'], self.params['port']
         address_differs = False
@@ -295,7 +295,7 @@ class SentinelMonitorManager:
             reset = self._needs_reset(current)
             if reset:
                 plan.append(('SENTINEL', 'RESET', self.name))
-        return self._finish(plan, before, after, current, address_differs, reset)
+        return self._finish(plan, before, after, address_differs, reset)
 
     def _plan_settings(self, current: dict | None, after: dict) -> list:
         plan = []
@@ -351,8 +351,7 @@ class SentinelMonitorManager:
         peers = list_replicas(self.client, self.name) + list_sentinels(self.client, self.name)
         return any(flag in STALE_FLAGS for peer in peers for flag in flags_of(peer))
 
-    def _finish(self, plan: list, before: dict, after: dict, current: dict | None,
-                address_differs: bool, reset: bool) -> dict:
+    def _finish(self, plan: list, before: dict, after: dict, address_differs: bool, reset: bool) -> dict:
         changed = bool(plan)
         if changed and not self.module.check_mode:
             for args in plan:
