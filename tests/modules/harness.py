@@ -275,3 +275,97 @@ def sentinel_command(sentinel: Instance, *args) -> list:
 
 def role_of(instance: Instance) -> str:
     return instance.client().info('replication')['role']
+
+
+def ansible_env() -> dict:
+    """The environment run_module runs ansible-playbook with: this copy of the collection, the json callback."""
+    return dict(os.environ, ANSIBLE_STDOUT_CALLBACK='results_json', ANSIBLE_CALLBACK_PLUGINS=CALLBACK_DIR,
+                ANSIBLE_COLLECTIONS_PATH=COLLECTIONS_ROOT, ANSIBLE_COLLECTIONS_SCAN_SYS_PATH='false',
+                ANSIBLE_LOCALHOST_WARNING='0',
+                ANSIBLE_INVENTORY_UNPARSED_WARNING='0', ANSIBLE_RETRY_FILES_ENABLED='0')
+
+
+class InlinePlaybookRun:
+    """Result of run_playbook: every task's result (results_json callback), the output and the exit code."""
+
+    def __init__(self, results: list, stdout: str, stderr: str, rc: int) -> None:
+        self.results = results
+        self.stdout = stdout
+        self.stderr = stderr
+        self.rc = rc
+
+    def task(self, name: str) -> dict:
+        """The result of the task called name (on the first host that ran it)."""
+        for entry in self.results:
+            if entry['task'] == name:
+                return entry['result']
+        pytest.fail('no result for task %r; tasks that ran: %s\nstderr: %s' % (
+            name, [entry['task'] for entry in self.results], self.stderr[-3000:]))
+        return {}
+
+
+def run_playbook(plays: list, workdir, secrets: tuple = SECRETS, python: str = MODULE_PYTHON) -> InlinePlaybookRun:
+    """Run any playbook (a list of plays) on localhost through ansible-playbook with the json callback.
+
+    Asserts that none of ``secrets`` appears in Ansible's output. ``workdir`` is where the playbook
+    file is written (a test's tmp_path).
+    """
+    handle, path = tempfile.mkstemp(prefix='playbook-', suffix='.yml', dir=str(workdir))
+    with os.fdopen(handle, 'w', encoding='utf-8') as playbook:
+        playbook.write(json.dumps(plays))
+    argv = [os.path.join(BIN_DIR, 'ansible-playbook'), '-i', 'localhost,', '-c', 'local',
+            '-e', 'ansible_python_interpreter=%s' % python, path]
+    proc = subprocess.run(argv, capture_output=True, text=True, env=ansible_env(), timeout=180, check=False)
+    for secret in secrets:
+        assert secret not in proc.stdout and secret not in proc.stderr, 'a password leaked into the output of %s' % path
+    try:
+        results = json.loads(proc.stdout.strip().splitlines()[-1])
+    except (ValueError, IndexError):
+        pytest.fail('could not read the results of %s:\nstdout: %s\nstderr: %s' % (
+            path, proc.stdout[-3000:], proc.stderr[-3000:]))
+    return InlinePlaybookRun(results, proc.stdout, proc.stderr, proc.returncode)
+
+
+class PlaybookRun:
+    """Result of one run of a playbook file: return code, output and, with the results_json callback, every task result."""
+
+    def __init__(self, rc: int, stdout: str, stderr: str, results: list | None) -> None:
+        self.rc = rc
+        self.stdout = stdout
+        self.stderr = stderr
+        self.results = results
+
+    def task(self, name: str, host: str | None = None) -> list:
+        """The results of the task called name (on host), as the results_json callback recorded them."""
+        return [entry for entry in self.results or []
+                if entry['task'] == name and (host is None or entry['host'] == host)]
+
+
+def run_playbook_file(playbook: str, inventory: str, extra_vars: dict | None = None, check: bool = False,
+                      callback: str = 'results_json', timeout: int = 180) -> PlaybookRun:
+    """Run a playbook file of this collection copy with an inventory file, the way run_module runs a module.
+
+    callback 'results_json' parses every task result into PlaybookRun.results; any other value (e.g. 'default')
+    leaves the human-readable output in stdout. Asserts that no test secret appears in the output.
+    """
+    argv = [os.path.join(BIN_DIR, 'ansible-playbook'), '-i', inventory, playbook]
+    if extra_vars:
+        argv += ['-e', json.dumps(extra_vars)]
+    if check:
+        argv.append('--check')
+    env = dict(os.environ, ANSIBLE_STDOUT_CALLBACK=callback, ANSIBLE_CALLBACK_PLUGINS=CALLBACK_DIR,
+               ANSIBLE_COLLECTIONS_PATH=COLLECTIONS_ROOT, ANSIBLE_COLLECTIONS_SCAN_SYS_PATH='false',
+               ANSIBLE_LOCALHOST_WARNING='0', ANSIBLE_INVENTORY_UNPARSED_WARNING='0',
+               ANSIBLE_RETRY_FILES_ENABLED='0', ANSIBLE_NOCOLOR='1', ANSIBLE_HOST_KEY_CHECKING='0')
+    proc = subprocess.run(argv, capture_output=True, text=True, env=env, timeout=timeout, check=False)
+    for secret in SECRETS:
+        assert secret not in proc.stdout and secret not in proc.stderr, \
+            'a password leaked into the output of %s' % os.path.basename(playbook)
+    results = None
+    if callback == 'results_json':
+        try:
+            results = json.loads(proc.stdout.strip().splitlines()[-1])
+        except (ValueError, IndexError):
+            pytest.fail('could not read the results of %s:\nstdout: %s\nstderr: %s' % (
+                playbook, proc.stdout[-3000:], proc.stderr[-3000:]))
+    return PlaybookRun(proc.returncode, proc.stdout, proc.stderr, results)
