@@ -12,7 +12,7 @@ version_added: 0.1.0
 description:
   - Hands the primary role of the Sentinel-monitored primary O(name) to one of its replicas, through Sentinel, so that
     Sentinel, the replicas and the clients that ask Sentinel for the primary all follow.
-  - A plain C(SENTINEL FAILOVER) loses writes: the old primary keeps acknowledging them until Sentinel demotes it,
+  - A plain C(SENTINEL FAILOVER) loses writes, because the old primary keeps acknowledging them until Sentinel demotes it,
     seconds later, and they are gone when it resynchronises from the new primary. With O(method=pause) (the default
     where coordinated failover does not exist) the module instead
     1. makes Sentinel pick the chosen replica (other replicas get C(replica-priority 0) for the duration, restored after),
@@ -20,7 +20,7 @@ description:
     3. waits until the chosen replica has the primary's last replication offset (bounded by O(catch_up_timeout)),
     4. sends C(SENTINEL FAILOVER), waits until that Sentinel names the new primary, demotes the old primary to a
        replica of it (as Sentinel would, only sooner) and lifts the pause.
-    Writes sent during the pause are not acknowledged by the old primary: they get a C(READONLY) error after the
+    Writes sent during the pause are not acknowledged by the old primary; they get a C(READONLY) error after the
     pause and a Sentinel-aware client retries them on the new primary. No acknowledged write is lost.
   - With O(method=coordinated) the module asks Sentinel for a coordinated failover (C(SENTINEL FAILOVER <name> COORDINATED),
     Valkey 9.0 and later), where the primary itself pauses writes and hands over. O(method=auto) uses it where the
@@ -551,8 +551,8 @@ class Switchover:
         finally:
             self._restore_priorities()
         if not (promoted['port'] == target['port'] and same_address(promoted['host'], target['host'])):
-            self.warnings.append('Sentinel promoted %s instead of %s' % (address(promoted['host'], promoted['port']),
-                                                                          address(target['host'], target['port'])))
+            self.warnings.append('Sentinel promoted %s instead of %s' % (
+                address(promoted['host'], promoted['port']), address(target['host'], target['port'])))
         return self._result(True, 'switched ' + plan.split(' ', 1)[1], promoted, primary, method=method,
                             write_pause_seconds=round(pause_seconds, 3),
                             duration_seconds=round(time.monotonic() - started, 3), sentinels=views)
