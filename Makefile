@@ -8,7 +8,8 @@
 #   make modules-oldest   the same on the oldest ansible-core that requires_ansible claims
 #   make docs      ansible-doc renders every module
 #   make build     build the collection artifact and check what it contains
-#   make molecule  Molecule scenarios on podman systemd hosts (SCENARIO=default for one)
+#   make molecule  Molecule scenarios on podman systemd hosts (SCENARIO=failover for one)
+#   make clients   the test clients' Node packages (ioredis), for the failover scenario
 #
 # PYTEST_ARGS passes options through (e.g. make modules PYTEST_ARGS='-k sentinel -x').
 
@@ -38,7 +39,7 @@ export ANSIBLE_NOCOLOR := 1
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
 .PHONY: help test setup apt venv venv-oldest collection lint sanity unit modules modules-oldest docs build clean \
-	containers molecule
+	containers molecule clients
 
 help:
 	@sed -n '2,15p' Makefile | sed 's/^# \{0,1\}//'
@@ -120,12 +121,25 @@ containers:
 	scripts/containers-setup.sh
 	scripts/containers-images.sh bookworm
 
-# Molecule finds this collection in .build/ and containers.podman in the venv (from the ansible package).
-SCENARIO ?= default
+# The ioredis client the failover scenario runs next to redis-py (Node.js from Debian when missing).
+clients: tests/clients/node_modules/.installed
+tests/clients/node_modules/.installed: tests/clients/package.json tests/clients/package-lock.json
+	@command -v node >/dev/null && command -v npm >/dev/null || { apt-get update -qq; \
+	  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends nodejs npm >/dev/null; }
+	cd tests/clients && npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+# Molecule finds this collection in .build/ and containers.podman (and ansible.posix) in the venv,
+# from the ansible package. SCENARIO=name runs one scenario; the default runs them all.
+SCENARIOS := default failover
+SCENARIO ?=
 molecule: export PATH := $(VENV)/bin:$(PATH)
 molecule: export ANSIBLE_COLLECTIONS_PATH := $(BUILD):$(VENV)/lib/python$(PY_NEWEST_VERSION)/site-packages
-molecule: venv collection containers
-	env -u ANSIBLE_COLLECTIONS_SCAN_SYS_PATH $(VENV)/bin/molecule test -s $(SCENARIO)
+molecule: venv collection containers clients
+	@for scenario in $(or $(SCENARIO),$(SCENARIOS)); do \
+	  echo "== molecule test -s $$scenario"; \
+	  env -u ANSIBLE_COLLECTIONS_SCAN_SYS_PATH $(VENV)/bin/molecule test -s $$scenario || exit 1; \
+	done
 
 clean:
 	rm -rf $(BUILD) $(VENV) $(VENV_OLD)
