@@ -339,7 +339,11 @@ class Switchover:
     def _make_sentinel_pick(self, target: dict, replicas: list) -> None:
         """Give every other promotable replica replica-priority 0, and wait until Sentinel sees it."""
         others = [r for r in replicas if r is not target and self._is_eligible(r) is None and int(r.get('slave-priority', 100)) > 0]
-        if int(target.get('slave-priority', 100)) == 0:
+        # Sentinel's value comes from an INFO up to 10 s old (a replica that just restarted may have another one):
+        # ask the replica itself.
+        target_node = self.data_node(dict(host=str(target['ip']), port=int(target['port'])))
+        live = config_get_to_dict(target_node.call('CONFIG', 'GET', 'replica-priority')).get('replica-priority')
+        if int(target.get('slave-priority', 100)) == 0 or str(live) == '0':
             raise SwitchoverError('cannot promote %s: its replica-priority is 0 (Sentinel never promotes it)'
                                   % address(target['ip'], target['port']))
         for replica in others:
@@ -347,24 +351,33 @@ class Switchover:
             current = config_get_to_dict(client.call('CONFIG', 'GET', 'replica-priority')).get('replica-priority')
             self._restore_priority[(str(replica['ip']), int(replica['port']))] = current
             self.send(client, 'CONFIG', 'SET', 'replica-priority', '0')
-        if not others:
-            return
         end = deadline_after(self.params['timeout'])
         wanted = {(str(r['ip']), int(r['port'])) for r in others}
+        target_key = (str(target['ip']), int(target['port']))
         while True:
-            seen = {(str(r['ip']), int(r['port'])) for r in list_replicas(self.sentinel, self.name)
-                    if int(r.get('slave-priority', 100)) == 0}
-            if wanted <= seen:
+            priorities = {(str(r['ip']), int(r['port'])): int(r.get('slave-priority', 100))
+                          for r in list_replicas(self.sentinel, self.name)}
+            seen = {key for key, priority in priorities.items() if priority == 0}
+            if wanted <= seen and priorities.get(target_key, 0) > 0:
                 return
             if time.monotonic() > end:
-                raise SwitchoverError('%s did not notice the lowered replica-priority of %s within %ss' % (
-                    self.sentinel.target, ', '.join(address(*key) for key in sorted(wanted - seen)), self.params['timeout']))
+                late = sorted(wanted - seen)
+                raise SwitchoverError('%s did not notice the replica-priority of %s within %ss' % (
+                    self.sentinel.target, ', '.join(['%s (0)' % address(*key) for key in late]
+                                                    + ([] if priorities.get(target_key, 0) > 0 else
+                                                       ['%s (%s)' % (address(*target_key), live)])),
+                    self.params['timeout']))
             time.sleep(0.2)
 
     def _restore_priorities(self) -> None:
         for (host, port), value in self._restore_priority.items():
             try:
-                self.send(self.data_node(dict(host=host, port=port)), 'CONFIG', 'SET', 'replica-priority', value)
+                client = self.data_node(dict(host=host, port=port))
+                self.send(client, 'CONFIG', 'SET', 'replica-priority', value)
+                # Sentinel rewrites the config file of each replica it reconfigures (CONFIG REWRITE), which saved
+                # the 0 there: without a rewrite now, the replica would come back from its next restart with
+                # priority 0 and never be promoted.
+                self._persist(client)
             except RedisOpsError as exc:
                 self.warnings.append('could not restore replica-priority %s on %s: %s; it stays 0 until the next restart or '
                                      'site.yml run' % (value, address(host, port), exc.message))

@@ -118,6 +118,8 @@ def test_switchover_to_a_chosen_replica_loses_no_acknowledged_write(cluster, run
     assert primary.client().info('replication')['master_port'] == target.port
     # The priority lowered to steer Sentinel is back.
     assert all(r.client().config_get('replica-priority')['replica-priority'] == '100' for r in (primary, replicas[0]))
+    # ... in the config file too: Sentinel saved the 0 when it reconfigured the other replica, a restart would keep it.
+    assert 'replica-priority 0' not in replicas[0].config_text()
     # The old primary saved its new role.
     assert 'replicaof 127.0.0.1 %d' % target.port in primary.config_text()
 
