@@ -1,0 +1,86 @@
+# -*- coding: utf-8 -*-
+# Copyright: redis_ops.replication contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""playbooks/site.yml refuses a wrong inventory before it touches any host, with a message naming the variable.
+
+The fleet-wide checks run on the controller (assert), so the hosts here are SSH hosts on a closed loopback port:
+a check that wrongly passed would make the next play fail as unreachable instead of changing anything.
+"""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+from harness import free_port, run_playbook_file
+
+PLAYBOOK = os.path.abspath(os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', '..', 'playbooks', 'site.yml'))
+CHECK = 'Check the fleet'
+SHAPE = 'Check the shape of the fleet'
+
+
+def inventory(tmp_path, masters=('node1',), replicas=('node2', 'node3'), sentinels=('node1', 'node2', 'node3'),
+              **variables) -> str:
+    closed = free_port()
+    names = sorted(set(masters) | set(replicas) | set(sentinels))
+    lines = ['[all]'] + ['%s ansible_host=127.0.0.1 ansible_port=%d ansible_connection=ssh' % (n, closed) for n in names]
+    lines += ['', '[redis_master]'] + list(masters)
+    lines += ['', '[redis_replica]'] + list(replicas)
+    lines += ['', '[redis_sentinel]'] + list(sentinels)
+    settings = dict(redis_password='validation-data-pw', redis_sentinel_password='validation-sentinel-pw')
+    settings.update(variables)
+    lines += ['', '[all:vars]'] + ['%s=%s' % item for item in sorted(settings.items())]
+    path = tmp_path / 'inventory.ini'
+    path.write_text('\n'.join(lines) + '\n')
+    return str(path)
+
+
+def shape(run) -> list:
+    """The results of the fleet-shape task (its name carries the role's prefix)."""
+    return [entry for entry in run.results or [] if entry['task'].endswith(SHAPE)]
+
+
+def failed_checks(run) -> list:
+    """The messages of the fleet checks that failed; asserts that the run stopped there."""
+    assert run.rc != 0
+    failures = [item['msg'] for entry in shape(run) if entry['status'] == 'failed'
+                for item in entry['result'].get('results', []) if item.get('evaluated_to') is False]
+    assert failures, run.stdout[-3000:]
+    # Nothing after the validation play ran: no host was contacted.
+    assert not [entry for entry in run.results if entry['status'] == 'unreachable'], run.results
+    return failures
+
+
+@pytest.mark.parametrize('layout, variables, words', [
+    (dict(masters=('node1', 'node2'), replicas=('node3',)), {},
+     ['the inventory group redis_master must hold exactly one host', 'it holds 2: node1, node2']),
+    (dict(masters=()), {}, ['the inventory group redis_master must hold exactly one host', 'it holds 0']),
+    ({}, dict(redis_sentinel_quorum=4),
+     ['redis_sentinel_quorum is 4 but must be between 1 and the number of Sentinels (3)']),
+    ({}, dict(redis_sentinel_quorum=0), ['redis_sentinel_quorum is 0']),
+    ({}, dict(redis_min_replicas_to_write=3),
+     ['redis_min_replicas_to_write is 3 but the inventory has only 2 replica(s)']),
+])
+def test_wrong_fleet_stops_before_any_host_is_contacted(tmp_path, layout, variables, words):
+    run = run_playbook_file(PLAYBOOK, inventory(tmp_path, **layout, **variables))
+    failures = failed_checks(run)
+    assert any(all(word in message for word in words) for message in failures), failures
+
+
+def test_valid_fleet_passes_the_checks(tmp_path):
+    # The checks pass; the next play then tries to reach the hosts, which do not exist.
+    run = run_playbook_file(PLAYBOOK, inventory(tmp_path))
+    assert [entry['status'] for entry in shape(run)] == ['ok'], run.stdout[-3000:]
+    assert run.task(CHECK)
+    assert [entry for entry in run.results if entry['status'] == 'unreachable']
+    assert 'Sentinel(s): use at least 3' not in run.stdout
+
+
+@pytest.mark.parametrize('sentinels', [('node1', 'node2'), ('node1', 'node2', 'node3', 'node4')])
+def test_too_few_or_an_even_number_of_sentinels_is_warned_about(tmp_path, sentinels):
+    run = run_playbook_file(PLAYBOOK, inventory(tmp_path, replicas=('node2', 'node3', 'node4'), sentinels=sentinels,
+                                                redis_sentinel_quorum=2))
+    warned = [entry for entry in run.results if entry['task'].endswith('Warn about a Sentinel count that cannot survive a '
+                                                                       'failure well') and entry['status'] == 'ok']
+    assert len(warned) == 1, run.stdout[-3000:]
+    assert warned[0]['result']['msg'].startswith('WARNING: %d Sentinel(s): use at least 3, and an odd number' % len(sentinels))
