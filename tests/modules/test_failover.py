@@ -21,9 +21,11 @@ def test_modules_respect_a_sentinel_failover(fleet, run_module):
 
     primary.kill()
     promoted = replicas[0]  # the lower replica-priority wins the election
-    wait_until(lambda: all(s.client().execute_command('SENTINEL', 'GET-MASTER-ADDR-BY-NAME', 'mymaster')[1] ==
-                           str(promoted.port) for s in sentinels),
-               40, 'every Sentinel to agree on the promoted replica', interval=0.5)
+    # SENTINEL MASTER, not GET-MASTER-ADDR-BY-NAME: the leader answers the latter with the promoted replica while
+    # its failover still runs and SENTINEL MASTER still holds the old address.
+    wait_until(lambda: all(sentinel_command(s, 'MASTER', 'mymaster')['port'] == str(promoted.port) and
+                           'failover' not in sentinel_command(s, 'MASTER', 'mymaster')['flags'] for s in sentinels),
+               40, 'every Sentinel to finish the failover to the promoted replica', interval=0.5)
 
     # The inventory still names the old primary: the module keeps what Sentinel decided.
     for sentinel in sentinels:

@@ -44,14 +44,14 @@ class Writer(threading.Thread):
         self.acknowledged: list = []
         self.errors = 0
         self.longest_gap = 0.0
-        self._stop = threading.Event()
+        self._halt = threading.Event()
 
     def run(self) -> None:
         client = self.sentinel.master_for('mymaster', password=PASSWORD, socket_timeout=1, socket_connect_timeout=1)
         started = time.monotonic()
         last_ack = started
         index = 0
-        while not self._stop.is_set() and time.monotonic() - started < self.max_seconds:
+        while not self._halt.is_set() and time.monotonic() - started < self.max_seconds:
             key = 'w:%d' % index
             try:
                 client.set(key, index)
@@ -65,7 +65,7 @@ class Writer(threading.Thread):
             time.sleep(1.0 / self.rate)
 
     def stop(self) -> None:
-        self._stop.set()
+        self._halt.set()
         self.join(10)
 
     def missing_on(self, instance) -> list:
