@@ -1,7 +1,6 @@
-#!/usr/bin/env python3
 # Copyright: redis_ops.replication contributors
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Print the cluster as playbooks/health.yml saw it, from its output with the ansible.builtin.json callback.
+"""Print the cluster as playbooks/health.yml saw it, from its output with the ansible.posix.json callback.
 
 usage: lab-summary.py HEALTH_JSON  (exit status 1 when the health check did not pass or could not be read)
 """

@@ -78,8 +78,8 @@ def readme(role: str, specs: dict, meta: dict) -> str:
         lines += ['| Variable | Type | Default | Description |', '| --- | --- | --- | --- |']
         for name, option in spec.get('options', {}).items():
             secret = ' Secret: never logged.' if option.get('no_log') else ''
-            lines.append('| `%s` | %s | %s | %s%s |' % (name, kind(option), value(option),
-                                                         markdown(option.get('description', '')), secret))
+            cells = (name, kind(option), value(option), markdown(option.get('description', '')), secret)
+            lines.append('| `%s` | %s | %s | %s%s |' % cells)
         lines.append('')
     platforms = ', '.join('%s %s' % (p['name'], ', '.join(str(v) for v in p.get('versions', [])))
                           for p in info.get('platforms', []))
