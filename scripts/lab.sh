@@ -28,7 +28,7 @@ declare -A ADDRESS=([lab1]=10.89.77.11 [lab2]=10.89.77.12 [lab3]=10.89.77.13)
 LABEL=redis-ops.lab=1
 BOOT_TIMEOUT=${LAB_BOOT_TIMEOUT:-120}
 
-log() { printf 'lab: %s\n' "$*"; }
+log() { printf "lab: [%s] %s\n" "$(date +%T)" "$*"; }
 die() { printf 'lab: %s\n' "$*" >&2; exit 1; }
 
 image_recipe() {
@@ -235,7 +235,7 @@ destroy() {
 
 runner_test() {
   log "ansible-runner test (AWX layout) against the lab"
-  ANSIBLE_COLLECTIONS_PATH='' LAB_DIR="$LAB" "$VENV/bin/python" -m pytest -q -p no:cacheprovider tests/awx
+  PATH="$VENV/bin:$PATH" ANSIBLE_COLLECTIONS_PATH="" LAB_DIR="$LAB" "$VENV/bin/python" -m pytest -q -p no:cacheprovider tests/awx
 }
 
 case "${1:-}" in
