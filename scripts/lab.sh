@@ -139,6 +139,8 @@ all:
     ansible_user: ops
     ansible_ssh_private_key_file: $LAB/id_ed25519
     ansible_ssh_common_args: -o UserKnownHostsFile=$LAB/known_hosts -o StrictHostKeyChecking=yes
+    # SSH connection sharing sockets of this lab only: a new lab never reuses one to a removed container.
+    ansible_control_path_dir: $LAB/cp
     ansible_python_interpreter: /usr/bin/python3
     # The sandbox refuses to raise rlimits above 10000 (see molecule/README.md).
     redis_limit_nofile: 10000
@@ -216,7 +218,11 @@ summary() {
 }
 
 destroy() {
-  local host
+  local host socket
+  # Close the SSH connections Ansible keeps open (ControlPersist) to this lab's hosts.
+  for socket in "$LAB"/cp/*; do
+    if [ -S "$socket" ]; then ssh -o ControlPath="$socket" -O exit lab >/dev/null 2>&1 || true; fi
+  done
   for host in "${HOSTS[@]}"; do
     if podman container exists "$host"; then
       if podman inspect "$host" --format '{{ index .Config.Labels "redis-ops.lab" }}' | grep -qx 1; then
