@@ -189,27 +189,23 @@ def run_converge(runs: int) -> tuple:
     return out, deployment
 
 
-def scale_points(points: list, runs: int, converge: dict | None) -> list:
-    """[(hosts, instances)] with the recommended settings; the 3x1 point reuses the converge suite's runs."""
-    measured = []
-    for hosts, instances in points:
-        if converge and (hosts, instances) == (3, 1):
-            samples = [p['tuned'] for p in converge['pairs']]
-        else:
-            try:
-                samples = [first_and_rerun(hosts, instances, True, 'scale %d hosts x %d instances (run %d/%d)' % (
-                    hosts, instances, run + 1, runs))[1] for run in range(runs)]
-            except (RuntimeError, subprocess.TimeoutExpired) as exc:
-                progress('scale %d hosts x %d instances FAILED: %s' % (hosts, instances, str(exc)[-1500:]))
-                measured.append(dict(hosts=hosts, instances=instances, error=str(exc)[-1500:]))
-                continue
-        measured.append(dict(hosts=hosts, instances=instances, data_instances=hosts * instances,
-                             first=summary([s['first']['seconds'] for s in samples]),
-                             rerun=summary([s['rerun']['seconds'] for s in samples]),
-                             tasks_per_host=samples[-1]['first']['tasks_per_host'],
-                             modules_total=samples[-1]['first']['modules_total'],
-                             rerun_changed=[s['rerun']['changed'] for s in samples]))
-    return measured
+def scale_point(hosts: int, instances: int, runs: int, converge: dict | None) -> dict:
+    """One (hosts, instances) point with the recommended settings; 3 hosts x 1 instance reuses the converge runs."""
+    if converge and (hosts, instances) == (3, 1):
+        samples = [p['tuned'] for p in converge['pairs']]
+    else:
+        try:
+            samples = [first_and_rerun(hosts, instances, True, 'scale %d hosts x %d instances (run %d/%d)' % (
+                hosts, instances, run + 1, runs))[1] for run in range(runs)]
+        except (RuntimeError, subprocess.TimeoutExpired) as exc:
+            progress('scale %d hosts x %d instances FAILED: %s' % (hosts, instances, str(exc)[-1500:]))
+            return dict(hosts=hosts, instances=instances, error=str(exc)[-1500:])
+    return dict(hosts=hosts, instances=instances, data_instances=hosts * instances,
+                first=summary([s['first']['seconds'] for s in samples]),
+                rerun=summary([s['rerun']['seconds'] for s in samples]),
+                tasks_per_host=samples[-1]['first']['tasks_per_host'],
+                modules_total=samples[-1]['first']['modules_total'],
+                rerun_changed=[s['rerun']['changed'] for s in samples])
 
 
 def growth(points: list, key: str) -> dict:
@@ -223,11 +219,29 @@ def growth(points: list, key: str) -> dict:
             for phase in ('first', 'rerun')}
 
 
-def run_scale(runs: int, hosts_list: list, instances_list: list, instance_hosts: int, converge: dict | None) -> dict:
-    by_hosts = scale_points([(h, 1) for h in hosts_list], runs, converge)
-    by_instances = scale_points([(instance_hosts, i) for i in instances_list], runs, converge)
+def scale_document(measured: dict, hosts_list: list, instances_list: list, instance_hosts: int) -> dict:
+    by_hosts = [measured[(h, 1)] for h in hosts_list if (h, 1) in measured]
+    by_instances = [measured[(instance_hosts, i)] for i in instances_list if (instance_hosts, i) in measured]
     return dict(by_hosts=by_hosts, by_instances=by_instances, per_added_host=growth(by_hosts, 'hosts'),
-                per_added_instance=growth(by_instances, 'instances'), instance_hosts=instance_hosts)
+                per_added_instance=growth(by_instances, 'instances'), instance_hosts=instance_hosts,
+                not_measured=['%dx%d' % point for point in scale_order(hosts_list, instances_list, instance_hosts)
+                              if point not in measured])
+
+
+def scale_order(hosts_list: list, instances_list: list, instance_hosts: int) -> list:
+    """Every point once, cheapest (fewest data instances) first."""
+    points = {(h, 1) for h in hosts_list} | {(instance_hosts, i) for i in instances_list}
+    return sorted(points, key=lambda point: (point[0] * point[1], point))
+
+
+def run_scale(runs: int, hosts_list: list, instances_list: list, instance_hosts: int, converge: dict | None,
+              save) -> dict:
+    """Every point, cheapest first; save(document) after each, so an interrupted run keeps what it measured."""
+    measured: dict = {}
+    for point in scale_order(hosts_list, instances_list, instance_hosts):
+        measured[point] = scale_point(point[0], point[1], runs, converge)
+        save(scale_document(measured, hosts_list, instances_list, instance_hosts))
+    return scale_document(measured, hosts_list, instances_list, instance_hosts)
 
 
 def writer_for(deployment: Deployment, tag: str) -> tuple:

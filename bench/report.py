@@ -51,6 +51,10 @@ def converge_section(doc: dict) -> list:
             'controller-only actions such as `set_fact`/`assert` not counted). Cells: median (min–max).', '']
 
 
+def seconds_added(value: float | None) -> str:
+    return 'n/a (fewer than two points)' if value is None else '%+.1f s' % value
+
+
 def scale_rows(points: list, key: str) -> list:
     return [[p[key], p['data_instances'], fmt(p['first']), fmt(p['rerun']), span(p['tasks_per_host']),
              p['modules_total'], ', '.join(str(c) for c in p['rerun_changed'])] if 'error' not in p
@@ -64,14 +68,16 @@ def scale_section(doc: dict) -> list:
     per_host, per_instance = res['per_added_host'], res['per_added_instance']
     return ['## 2. Scale (recommended settings)', '', machine_line(doc), '',
             table(['hosts (1 instance each)'] + headers, scale_rows(res['by_hosts'], 'hosts')), '',
-            'Per added host: first run +%s s, re-run +%s s (medians, smallest to largest point).' % (
-                per_host['first'], per_host['rerun']), '',
+            'Per added host: first run %s, re-run %s (medians, smallest to largest point measured).' % (
+                seconds_added(per_host['first']), seconds_added(per_host['rerun'])), '',
             table(['instances on %d host(s)' % res['instance_hosts']] + headers,
                   scale_rows(res['by_instances'], 'instances')), '',
-            'Per added instance: first run +%s s, re-run +%s s. The instances are extra inventory hosts on the same '
+            'Per added instance: first run %s, re-run %s. The instances are extra inventory hosts on the same '
             'container with their own `redis_port` (one Sentinel per container, quorum 1 on one host).' % (
-                per_instance['first'], per_instance['rerun']), '',
-            '![converge time vs hosts and instances](%s)' % CONVERGE_PNG, '']
+                seconds_added(per_instance['first']), seconds_added(per_instance['rerun'])), '',
+            '![converge time vs hosts and instances](%s)' % CONVERGE_PNG, ''] + (
+                ['Not measured in this run (interrupted or not selected): %s (hosts x instances).' % ', '.join(
+                    res['not_measured']), ''] if res.get('not_measured') else [])
 
 
 def failover_section(doc: dict) -> list:
@@ -141,6 +147,8 @@ def plot_scale(doc: dict, path: str) -> None:
                                       'instances on %d host' % res['instance_hosts'])):
         points = [p for p in points if 'error' not in p]
         xs = [p[key] for p in points]
+        if not xs:
+            continue
         for phase, name in (('first', 'first run'), ('rerun', 'no-op re-run')):
             med = [p[phase]['median'] for p in points]
             err = [[m - p[phase]['min'] for m, p in zip(med, points)], [p[phase]['max'] - m for m, p in zip(med, points)]]

@@ -8,6 +8,7 @@ Environment (all optional):
   BENCH_RUNS            runs of the cheap measurements: local failover/switchover, module rounds, live changes (3)
   BENCH_CONVERGE_RUNS   pairs of fresh 3-host deployments, recommended vs default Ansible settings (2)
   BENCH_SCALE_RUNS      fresh deployments per scale point other than 3 hosts x 1 instance (1)
+  BENCH_HOSTS           host counts of the scale suite (3,6,9); BENCH_INSTANCES instances on one host (1,4,16)
   BENCH_QUICK=1         one run of everything at the smallest sizes, to check that the bench works
 """
 
@@ -22,9 +23,14 @@ import sys
 import converge
 import local
 import report
-from common import machine, progress, write_json
+from common import machine, progress, read_json, write_json
 
 ALL_SUITES = ('failover', 'switchover', 'modules', 'converge', 'live', 'scale')
+
+
+def int_list(name: str, default: list) -> list:
+    text = os.environ.get(name, '')
+    return [int(item) for item in text.split(',') if item.strip()] if text else default
 
 
 def settings() -> dict:
@@ -36,8 +42,8 @@ def settings() -> dict:
         scale_runs=1 if quick else int(os.environ.get('BENCH_SCALE_RUNS', '1')),
         down_afters=[1000] if quick else [1000, 2000, 5000],
         module_calls=5 if quick else 20,
-        hosts=[3] if quick else [3, 6, 9],
-        instances=[1, 2] if quick else [1, 4, 16],
+        hosts=[3] if quick else int_list('BENCH_HOSTS', [3, 6, 9]),
+        instances=[1, 2] if quick else int_list('BENCH_INSTANCES', [1, 4, 16]),
         instance_hosts=1,
         suites=[s for s in os.environ.get('SUITES', ','.join(ALL_SUITES)).split(',') if s])
 
@@ -81,8 +87,10 @@ def run_suite(suite: str, options: dict, state: dict) -> None:
         save(suite, options, converge.run_live(runs, state['deployment']))
     elif suite == 'scale':
         state['deployment'] = None
-        save(suite, options, converge.run_scale(options['scale_runs'], options['hosts'], options['instances'],
-                                                options['instance_hosts'], state['converge']))
+        earlier = read_json('converge')
+        reuse = state['converge'] or (earlier['results'] if earlier and not earlier['quick'] else None)
+        converge.run_scale(options['scale_runs'], options['hosts'], options['instances'], options['instance_hosts'],
+                           reuse, lambda document: save(suite, options, document))
 
 
 def main() -> int:
