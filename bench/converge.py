@@ -191,7 +191,8 @@ def run_converge(runs: int) -> tuple:
 
 def scale_point(hosts: int, instances: int, runs: int, converge: dict | None) -> dict:
     """One (hosts, instances) point with the recommended settings; 3 hosts x 1 instance reuses the converge runs."""
-    if converge and (hosts, instances) == (3, 1):
+    reused = bool(converge) and (hosts, instances) == (3, 1)
+    if reused:
         samples = [p['tuned'] for p in converge['pairs']]
     else:
         try:
@@ -205,7 +206,8 @@ def scale_point(hosts: int, instances: int, runs: int, converge: dict | None) ->
                 rerun=summary([s['rerun']['seconds'] for s in samples]),
                 tasks_per_host=samples[-1]['first']['tasks_per_host'],
                 modules_total=samples[-1]['first']['modules_total'],
-                rerun_changed=[s['rerun']['changed'] for s in samples])
+                rerun_changed=[s['rerun']['changed'] for s in samples], reused_from_converge=reused,
+                load_at_end=[round(value, 1) for value in os.getloadavg()])
 
 
 def growth(points: list, key: str) -> dict:

@@ -41,8 +41,8 @@ def converge_section(doc: dict) -> list:
     return ['## 1. Converge: 3 hosts (1 primary, 2 replicas, 3 Sentinels)', '', machine_line(doc), '',
             table(['Ansible settings', 'first run', 'no-op re-run', 'tasks/host (first)', 'module runs/host (first)',
                    'tasks/host (re-run)', 'module runs/host (re-run)', 're-run changed'], rows), '',
-            'Default over recommended, pair by pair (same run, fresh containers each): first run ×%s, re-run ×%s.' % (
-                fmt(ratio['first'], '').strip(), fmt(ratio['rerun'], '').strip()), '',
+            'Default over recommended, pair by pair (same run, fresh containers each): first run %s, re-run %s.' % (
+                fmt(ratio['first'], '×'), fmt(ratio['rerun'], '×')), '',
             'The first run starts on freshly booted Debian 12 systemd containers (podman, connection '
             '`containers.podman.podman`, not SSH) and includes: `apt-get update` and installing redis-server, '
             'redis-tools and python3-redis from the Debian mirror, the units, configuration, initial replication sync '
@@ -57,14 +57,21 @@ def seconds_added(value: float | None) -> str:
 
 def scale_rows(points: list, key: str) -> list:
     return [[p[key], p['data_instances'], fmt(p['first']), fmt(p['rerun']), span(p['tasks_per_host']),
-             p['modules_total'], ', '.join(str(c) for c in p['rerun_changed'])] if 'error' not in p
-            else [p[key], '', 'failed, see the JSON', '', '', '', ''] for p in points]
+             p['modules_total'], ', '.join(str(c) for c in p['rerun_changed']), point_note(p)] if 'error' not in p
+            else [p[key], '', 'failed, see the JSON', '', '', '', '', ''] for p in points]
+
+
+def point_note(point: dict) -> str:
+    notes = ['from the converge suite'] if point.get('reused_from_converge') else []
+    if point.get('load_at_end'):
+        notes.append('load %s at the end' % point['load_at_end'][0])
+    return '; '.join(notes)
 
 
 def scale_section(doc: dict) -> list:
     res = doc['results']
     headers = ['data instances', 'first run', 'no-op re-run', 'tasks/host', 'module runs (all hosts)',
-               're-run changed']
+               're-run changed', 'note']
     per_host, per_instance = res['per_added_host'], res['per_added_instance']
     return ['## 2. Scale (recommended settings)', '', machine_line(doc), '',
             table(['hosts (1 instance each)'] + headers, scale_rows(res['by_hosts'], 'hosts')), '',
