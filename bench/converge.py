@@ -211,8 +211,11 @@ def scale_point(hosts: int, instances: int, runs: int, converge: dict | None) ->
 
 
 def growth(points: list, key: str) -> dict:
-    """Seconds added per added host (or instance) between the smallest and the largest point, from the medians."""
+    """Seconds added per added host (or instance) between the smallest and the largest point, from the medians.
+    Points reused from the converge suite (measured at another moment) are left out when two others exist."""
     points = [point for point in points if 'error' not in point]
+    own = [point for point in points if not point.get('reused_from_converge')]
+    points = own if len(own) >= 2 else points
     if len(points) < 2:
         return dict(first=None, rerun=None)
     low, high = points[0], points[-1]

@@ -12,6 +12,7 @@ matplotlib.use('Agg')
 import matplotlib.pyplot as plt  # noqa: E402  pylint: disable=wrong-import-position
 
 from common import RESULTS_DIR, fmt, read_json, table  # noqa: E402  pylint: disable=wrong-import-position
+from converge import growth  # noqa: E402  pylint: disable=wrong-import-position
 
 CONVERGE_PNG = 'converge-scale.png'
 FAILOVER_PNG = 'failover-gap.png'
@@ -72,10 +73,10 @@ def scale_section(doc: dict) -> list:
     res = doc['results']
     headers = ['data instances', 'first run', 'no-op re-run', 'tasks/host', 'module runs (all hosts)',
                're-run changed', 'note']
-    per_host, per_instance = res['per_added_host'], res['per_added_instance']
+    per_host, per_instance = growth(res['by_hosts'], 'hosts'), growth(res['by_instances'], 'instances')
     return ['## 2. Scale (recommended settings)', '', machine_line(doc), '',
             table(['hosts (1 instance each)'] + headers, scale_rows(res['by_hosts'], 'hosts')), '',
-            'Per added host: first run %s, re-run %s (medians, smallest to largest point measured).' % (
+            'Per added host: first run %s, re-run %s (medians, smallest to largest point measured in this suite).' % (
                 seconds_added(per_host['first']), seconds_added(per_host['rerun'])), '',
             table(['instances on %d host(s)' % res['instance_hosts']] + headers,
                   scale_rows(res['by_instances'], 'instances')), '',
