@@ -126,7 +126,8 @@ class Deployment:
         seconds = time.monotonic() - started
         if proc.returncode != 0:
             with open(log, encoding='utf-8') as handle:
-                raise RuntimeError('site.yml failed (rc %d), see %s:\n%s' % (proc.returncode, log, handle.read()[-3000:]))
+                fatal = [line[:400] for line in handle if line.startswith('fatal:')][:5]
+            raise RuntimeError('site.yml failed (rc %d), see %s:\n%s' % (proc.returncode, log, '\n'.join(fatal)))
         with open(stats_file, encoding='utf-8') as handle:
             stats = json.load(handle)
         return dict(seconds=round(seconds, 2), **counts(stats))

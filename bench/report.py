@@ -59,7 +59,16 @@ def seconds_added(value: float | None) -> str:
 def scale_rows(points: list, key: str) -> list:
     return [[p[key], p['data_instances'], fmt(p['first']), fmt(p['rerun']), span(p['tasks_per_host']),
              p['modules_total'], ', '.join(str(c) for c in p['rerun_changed']), point_note(p)] if 'error' not in p
-            else [p[key], '', 'failed, see the JSON', '', '', '', '', ''] for p in points]
+            else [p[key], '', 'failed: ' + failure(p), '', '', '', '', ''] for p in points]
+
+
+def failure(point: dict) -> str:
+    """The first failure message of a point that failed, shortened for a table cell."""
+    text = point.get('error_cause') or point['error']
+    for line in text.splitlines():
+        if 'msg' in line:
+            return line.split('"msg": ', 1)[-1].strip('"} ')[:160] + ' (see scale.json)'
+    return 'see scale.json'
 
 
 def point_note(point: dict) -> str:
