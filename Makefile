@@ -169,3 +169,16 @@ lab-test: venv collection containers build
 
 clean:
 	rm -rf $(BUILD) $(VENV) $(VENV_OLD)
+
+# Measurements operators feel (bench/run.py; not part of make test): converge and re-run time, scale,
+# failover gap, switchover, module call time, live change. Writes bench/results/ (latest.md, JSON, plots).
+# SUITES=failover,switchover,modules,converge,live,scale  BENCH_RUNS=3  BENCH_CONVERGE_RUNS=2
+# BENCH_SCALE_RUNS=1  BENCH_QUICK=1 (smallest sizes, one run). About 50 min on 2 busy vCPU with the defaults.
+.PHONY: bench
+bench: export PATH := $(VENV)/bin:$(PATH)
+bench: venv collection apt containers $(VENV)/.bench-installed
+	cd bench && $(VENV)/bin/python run.py
+
+$(VENV)/.bench-installed: requirements/bench.txt $(VENV)/.installed
+	$(VENV)/bin/pip install -q -r requirements/bench.txt
+	touch $@
