@@ -49,9 +49,17 @@ def test_targets():
     (dict(login_port=0), 'login_port must be a TCP port between 1 and 65535'),
     (dict(connect_timeout=0), 'connect_timeout must be a positive number'),
     (dict(login_user='app'), 'login_user is set but login_password is not'),
-    (dict(client_cert_file='/c.pem'), 'client_cert_file is only used with tls=true'),
+    # a file that exists: the check that fails is the one named
+    (dict(client_cert_file=__file__), 'client_cert_file is only used with tls=true'),
 ])
 def test_bad_connection_parameters(change, message):
     with pytest.raises(RedisOpsError, match=message):
         validate_connection_params(dict(BASE, **change))
     validate_connection_params(dict(BASE, tls=True, **{k: v for k, v in change.items() if k.endswith('_file')}))
+
+
+def test_tls_files_must_be_readable(tmp_path):
+    with pytest.raises(RedisOpsError, match='ca_certs is .*missing.pem, which is not a readable file'):
+        validate_connection_params(dict(BASE, tls=True, ca_certs=str(tmp_path / 'missing.pem')))
+    with pytest.raises(RedisOpsError, match='client_key_file is .*, which is not a readable file'):
+        validate_connection_params(dict(BASE, tls=True, client_key_file=str(tmp_path)))
