@@ -11,7 +11,7 @@ cd "$repo"
 # Files git knows (tracked, or new and not ignored): exactly what would be committed.
 git ls-files -co --exclude-standard -z | rsync -a --delete --from0 --files-from=- ./ "$dest/"
 # Drop files that were deleted from the checkout since the last copy.
-(cd "$dest" && find . -type f -print0) | while IFS= read -r -d '' f; do
+(cd "$dest" && find . -path ./.git -prune -o -type f -print0) | while IFS= read -r -d '' f; do
   [ -e "$repo/$f" ] || rm -f "$dest/$f"
 done
 # ansible-test lists a collection's files with git. The copy sits inside this checkout,
