@@ -13,6 +13,7 @@ opens a :class:`RedisClient` with ``connect()`` and sends commands through
 
 from __future__ import annotations
 
+import os
 import traceback
 
 from ansible.module_utils.basic import missing_required_lib
@@ -85,10 +86,16 @@ def validate_connection_params(params: dict) -> None:
             raise RedisOpsError('%s must be a positive number of seconds, got %s' % (option, params[option]))
     if params['login_user'] is not None and params['login_password'] is None:
         raise RedisOpsError('login_user is set but login_password is not: an ACL user always needs its password')
+    tls_files = ('ca_certs', 'client_cert_file', 'client_key_file')
     if not params['tls']:
-        for option in ('ca_certs', 'client_cert_file', 'client_key_file'):
+        for option in tls_files:
             if params.get(option):
                 raise RedisOpsError('%s is only used with tls=true; set tls=true or remove %s' % (option, option))
+        return
+    for option in tls_files:
+        path = params.get(option)
+        if path and not (os.path.isfile(path) and os.access(path, os.R_OK)):
+            raise RedisOpsError('%s is %s, which is not a readable file on the host that runs the module' % (option, path))
 
 
 def describe_target(params: dict) -> str:
@@ -123,6 +130,10 @@ def explain_redis_error(exc: Exception, target: str, command: str | None = None,
     if 'UNKNOWN COMMAND' in upper or 'UNKNOWN SUBCOMMAND' in upper:
         return '%s does not support%s; it may be the wrong kind of server (a Sentinel instead of a data node, or the reverse) or too old (%s)' % (
             target, doing or ' a command this module needs', text)
+    if isinstance(exc, redis_exceptions.ConnectionError) and ('SSL' in upper or 'CERTIFICATE' in upper or 'TLS' in upper):
+        return ('the TLS connection to %s failed: %s; check tls, ca_certs (the CA that signed the server), '
+                'client_cert_file/client_key_file (the server may require a client certificate) and that the '
+                'certificate names login_host' % (target, text))
     if isinstance(exc, redis_exceptions.ConnectionError):
         return 'cannot connect to %s: %s; check login_host/login_port (or login_unix_socket), the bind address and the firewall' % (
             target, text)

@@ -11,7 +11,8 @@ const Redis = require('ioredis');
 function parseArgs(argv) {
   const args = {
     sentinels: '', name: 'mymaster', 'password-env': 'REDIS_OPS_PASSWORD',
-    'sentinel-password-env': 'REDIS_OPS_SENTINEL_PASSWORD', rate: 200, 'max-seconds': 120,
+    'sentinel-password-env': 'REDIS_OPS_SENTINEL_PASSWORD', 'username-env': 'REDIS_OPS_USERNAME',
+    'tls-ca': '', 'tls-cert': '', 'tls-key': '', rate: 200, 'max-seconds': 120,
     'max-writes': 100000, 'retry-seconds': 30, 'stop-file': '', progress: '', result: '',
   };
   for (let i = 0; i < argv.length; i += 2) {
@@ -32,10 +33,20 @@ async function main() {
     const at = item.lastIndexOf(':');
     return { host: item.slice(0, at).replace(/^\[|\]$/g, ''), port: Number(item.slice(at + 1)) };
   });
+  // With --tls-ca, both the Sentinels and the data nodes are reached over TLS with the same files.
+  const tls = args['tls-ca'] ? {
+    ca: fs.readFileSync(args['tls-ca']),
+    cert: args['tls-cert'] ? fs.readFileSync(args['tls-cert']) : undefined,
+    key: args['tls-key'] ? fs.readFileSync(args['tls-key']) : undefined,
+  } : undefined;
   const client = new Redis({
     sentinels,
     name: args.name,
+    username: process.env[args['username-env']] || undefined,
     password: process.env[args['password-env']] || undefined,
+    tls,
+    sentinelTLS: tls,
+    enableTLSForSentinelMode: Boolean(tls),
     sentinelPassword: process.env[args['sentinel-password-env']] || undefined,
     connectTimeout: 1000,
     commandTimeout: 1000,

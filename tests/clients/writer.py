@@ -31,6 +31,10 @@ def parse_args(argv: list) -> argparse.Namespace:
     parser.add_argument('--name', default='mymaster')
     parser.add_argument('--password-env', default='REDIS_OPS_PASSWORD', help='environment variable with the data password')
     parser.add_argument('--sentinel-password-env', default='REDIS_OPS_SENTINEL_PASSWORD')
+    parser.add_argument('--username-env', default='REDIS_OPS_USERNAME', help='environment variable with an ACL user name')
+    parser.add_argument('--tls-ca', default='', help='CA file: connect to Sentinels and data nodes with TLS')
+    parser.add_argument('--tls-cert', default='', help='client certificate (with --tls-ca)')
+    parser.add_argument('--tls-key', default='', help='key of the client certificate')
     parser.add_argument('--rate', type=float, default=200.0, help='writes per second at most')
     parser.add_argument('--max-seconds', type=float, default=120.0)
     parser.add_argument('--max-writes', type=int, default=100000)
@@ -53,14 +57,19 @@ def main(argv: list) -> int:
     args = parse_args(argv)
     password = os.environ.get(args.password_env) or None
     sentinel_password = os.environ.get(args.sentinel_password_env) or None
+    username = os.environ.get(args.username_env) or None
+    tls = dict(ssl=True, ssl_ca_certs=args.tls_ca, ssl_certfile=args.tls_cert or None,
+               ssl_keyfile=args.tls_key or None) if args.tls_ca else {}
     # A Sentinel on a host that is down costs a connect timeout on every discovery. redis-py retries each
     # Sentinel connection itself by default (and that nests inside the retries of the data connection and
     # of each command), which made one write wait about 45 s after a primary's host went down; with no
     # retry on the Sentinel connections, discovery moves on to the next Sentinel at once.
     sentinel = Sentinel(sentinel_addresses(args.sentinels), socket_timeout=0.5,
                         sentinel_kwargs=dict(password=sentinel_password, socket_timeout=0.5,
-                                             socket_connect_timeout=0.5, retry=Retry(NoBackoff(), 0)))
-    client = sentinel.master_for(args.name, password=password, socket_timeout=1.0, socket_connect_timeout=1.0)
+                                             socket_connect_timeout=0.5, retry=Retry(NoBackoff(), 0), **tls),
+                        **tls)
+    client = sentinel.master_for(args.name, username=username, password=password, socket_timeout=1.0,
+                                 socket_connect_timeout=1.0)
     prefix = 'writer:%s:' % uuid.uuid4().hex[:12]
     acknowledged, errors, gave_up = [], 0, 0
     error_log = []  # the first errors, with when they happened, to explain a long gap

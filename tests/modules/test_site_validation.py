@@ -17,13 +17,16 @@ from harness import free_port, run_playbook_file
 PLAYBOOK = os.path.abspath(os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', '..', 'playbooks', 'site.yml'))
 CHECK = 'Check the fleet'
 SHAPE = 'Check the shape of the fleet'
+HOST = "Check this host's inputs"
 
 
 def inventory(tmp_path, masters=('node1',), replicas=('node2', 'node3'), sentinels=('node1', 'node2', 'node3'),
               **variables) -> str:
     closed = free_port()
     names = sorted(set(masters) | set(replicas) | set(sentinels))
-    lines = ['[all]'] + ['%s ansible_host=127.0.0.1 ansible_port=%d ansible_connection=ssh' % (n, closed) for n in names]
+    # One loopback address per host: distinct machines, all with a closed SSH port.
+    lines = ['[all]'] + ['%s ansible_host=127.0.0.%d ansible_port=%d ansible_connection=ssh' % (n, i, closed)
+                         for i, n in enumerate(names, start=1)]
     lines += ['', '[redis_master]'] + list(masters)
     lines += ['', '[redis_replica]'] + list(replicas)
     lines += ['', '[redis_sentinel]'] + list(sentinels)
@@ -37,7 +40,7 @@ def inventory(tmp_path, masters=('node1',), replicas=('node2', 'node3'), sentine
 
 def shape(run) -> list:
     """The results of the fleet-shape task (its name carries the role's prefix)."""
-    return [entry for entry in run.results or [] if entry['task'].endswith(SHAPE)]
+    return [entry for entry in run.results or [] if entry['task'].endswith((SHAPE, HOST))]
 
 
 def failed_checks(run) -> list:
@@ -67,10 +70,53 @@ def test_wrong_fleet_stops_before_any_host_is_contacted(tmp_path, layout, variab
     assert any(all(word in message for word in words) for message in failures), failures
 
 
+# One wrong role input per row: the run stops in the validation play, before any host is contacted, with a
+# message that names the variable and says what is expected.
+@pytest.mark.parametrize('variables, words', [
+    (dict(redis_password="''"), ['redis_password is empty', 'expected a strong password']),
+    (dict(redis_sentinel_password="''"), ['redis_sentinel_password is empty']),
+    (dict(redis_port='63x9'), ['redis_port is 63x9', 'expected a TCP port number']),
+    (dict(redis_port=70000), ['redis_port is 70000']),
+    (dict(redis_sentinel_port='abc'), ['redis_sentinel_port is abc']),
+    (dict(redis_flavor='keydb'), ['redis_flavor is keydb', 'expected redis or valkey']),
+    (dict(redis_replica_priority=-1), ['redis_replica_priority is -1', 'expected 0']),
+    (dict(redis_sentinel_quorum=5), ['redis_sentinel_quorum is 5']),
+    (dict(redis_tls='true'), ['redis_tls is on but redis_tls_ca_file', 'expected all three paths']),
+    (dict(redis_tls='true', redis_tls_ca_file='/ca', redis_tls_cert_file='/c', redis_tls_key_file='/k',
+          redis_tls_keep_plain_port='true'), ['redis_tls_plain_port is 0']),
+    (dict(redis_acl_disable_default='true'), ['redis_acl_disable_default is on but redis_acl_enabled is off']),
+    (dict(redis_acl_enabled='true'), ['redis_acl_admin_password', 'expected a password for each']),
+    (dict(redis_acl_enabled='true', redis_acl_admin_password='a', redis_acl_replication_password='r',
+          redis_acl_sentinel_password='s', redis_acl_users='[{"name": "app", "rules": ["+@all"]}]'),
+     ['redis_acl_users: app without', 'expected name and passwords']),
+    (dict(redis_save='[]', redis_appendonly='false'), ['persistence is off', 'on the master']),
+    (dict(redis_port=26379), ['redis_port and redis_sentinel_port are both 26379']),
+    (dict(redis_acl_users='app'), ['redis_acl_users is not a list']),
+    (dict(redis_protected_mode='false', redis_password="''", redis_allow_empty_password='true'),
+     ['redis_protected_mode is off and the server has no password']),
+    (dict(redis_config_extra='{"unixsocket": "/run/redis/redis.sock", "unixsocketperm": 777}'),
+     ['unixsocketperm 777', 'expected 660 or stricter']),
+])
+def test_wrong_role_input_stops_before_any_host_is_contacted(tmp_path, variables, words):
+    run = run_playbook_file(PLAYBOOK, inventory(tmp_path, **variables))
+    failures = failed_checks(run)
+    assert any(all(word in message for word in words) for message in failures), failures
+
+
+def test_same_port_twice_on_one_machine_is_refused(tmp_path):
+    path = inventory(tmp_path)
+    # node1-again is on node1's machine (the same ansible_host) with the same redis_port.
+    text = open(path).read().replace('[redis_replica]\n', '[redis_replica]\nnode1-again ansible_host=127.0.0.1\n')
+    open(path, 'w').write(text)
+    run = run_playbook_file(PLAYBOOK, path)
+    failures = failed_checks(run)
+    assert any('redis_port 6379 is used by more than one inventory host on 127.0.0.1' in m for m in failures), failures
+
+
 def test_valid_fleet_passes_the_checks(tmp_path):
     # The checks pass; the next play then tries to reach the hosts, which do not exist.
     run = run_playbook_file(PLAYBOOK, inventory(tmp_path))
-    assert [entry['status'] for entry in shape(run)] == ['ok'], run.stdout[-3000:]
+    assert {entry['status'] for entry in shape(run)} == {'ok'}, run.stdout[-3000:]
     assert run.task(CHECK)
     assert [entry for entry in run.results if entry['status'] == 'unreachable']
     assert 'Sentinel(s): use at least 3' not in run.stdout

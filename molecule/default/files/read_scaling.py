@@ -19,9 +19,17 @@ from redis.sentinel import Sentinel
 def main() -> int:
     sentinels = [(host, 26379) for host in sys.argv[1].split(',')]
     password, sentinel_password = sys.argv[2], sys.argv[3]
-    sentinel = Sentinel(sentinels, socket_timeout=1.0, sentinel_kwargs={'password': sentinel_password})
-    master = sentinel.master_for('mymaster', socket_timeout=1.0, password=password, decode_responses=True)
-    replica = sentinel.slave_for('mymaster', socket_timeout=1.0, password=password, decode_responses=True)
+    # Optional: an ACL user name, and a directory with ca.crt, server.crt and server.key to use TLS.
+    username = sys.argv[4] if len(sys.argv) > 4 and sys.argv[4] else None
+    tls = {}
+    if len(sys.argv) > 5:
+        tls = dict(ssl=True, ssl_ca_certs=sys.argv[5] + '/ca.crt', ssl_certfile=sys.argv[5] + '/server.crt',
+                   ssl_keyfile=sys.argv[5] + '/server.key')
+    sentinel = Sentinel(sentinels, socket_timeout=1.0, sentinel_kwargs=dict(password=sentinel_password, **tls), **tls)
+    master = sentinel.master_for('mymaster', socket_timeout=1.0, username=username, password=password,
+                                 decode_responses=True)
+    replica = sentinel.slave_for('mymaster', socket_timeout=1.0, username=username, password=password,
+                                 decode_responses=True)
     prefix = 'read-scaling:%s:' % uuid.uuid4().hex
     keys = [prefix + str(i) for i in range(200)]
     for key in keys:

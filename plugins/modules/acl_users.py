@@ -1,0 +1,352 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright: redis_ops.replication contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import annotations
+
+DOCUMENTATION = r'''
+module: acl_users
+short_description: Manage the ACL users of a Redis, Valkey or Sentinel instance, live and idempotently
+version_added: 0.1.0
+description:
+  - Reads every declared user with C(ACL GETUSER) and sends C(ACL SETUSER) only for users whose state,
+    passwords or permissions differ. Users are changed live; no restart is needed.
+  - Rules are compared the way the server understands them, not as text. To learn the server's form of
+    the wanted rules, the module creates a temporary, disabled user without passwords named
+    C(redis-ops-probe-<random>), reads it back and deletes it in the same run (also in check mode).
+  - Passwords are compared by their SHA-256 hashes. Neither the passwords nor their hashes appear in the
+    result, the diff or the returned commands.
+  - Users the server has and O(users) does not name are removed only when O(purge=true).
+  - Persists what it changed, so a restart keeps it. On a Sentinel with C(SENTINEL FLUSHCONFIG), on a
+    data node with C(ACL SAVE) when it has an C(aclfile), otherwise with C(CONFIG REWRITE).
+author:
+  - Redis Ops Team (@redis-ops)
+extends_documentation_fragment:
+  - redis_ops.replication.connection
+attributes:
+  check_mode:
+    support: full
+    description: Reports what would change; sends no command that changes a declared user (see the probe user above).
+  diff_mode:
+    support: full
+    description: Shows, per user, whether it is enabled, how many passwords it has and its permissions. No secrets.
+  platform:
+    platforms: posix
+    support: full
+    description: Talks to the server over the network; runs wherever redis-py is installed.
+options:
+  users:
+    description:
+      - The users to manage.
+    type: list
+    elements: dict
+    required: true
+    suboptions:
+      name:
+        description: User name. V(default) is the user that clients without a user name authenticate as.
+        type: str
+        required: true
+      state:
+        description: V(absent) deletes the user.
+        type: str
+        choices: [present, absent]
+        default: present
+      enabled:
+        description: Whether the user can log in (C(on) / C(off)).
+        type: bool
+        default: true
+      passwords:
+        description:
+          - The user's passwords. Every other password of the user is removed.
+          - Required for an enabled user unless O(users[].nopass=true).
+        type: list
+        elements: str
+      nopass:
+        description: The user logs in with any password. Refused together with O(users[].passwords).
+        type: bool
+        default: false
+      rules:
+        description:
+          - ACL rules for keys, channels and commands, one rule per item, for example
+            V(~app:*), V(&*), V(+@all), V(-@dangerous). Empty means no permissions.
+          - Passwords and C(on)/C(off) do not belong here; use O(users[].passwords) and O(users[].enabled).
+        type: list
+        elements: str
+        default: []
+  purge:
+    description:
+      - Delete the users the server has and O(users) does not name.
+      - The user the module logs in as (O(login_user), or V(default)) is never purged.
+    type: bool
+    default: false
+  persist:
+    description: Save the users so that a restart keeps them (see above).
+    type: bool
+    default: true
+notes:
+  - Changing the user the module logs in as to a state where that login no longer works is refused.
+seealso:
+  - name: Redis ACL documentation
+    description: ACL rules and the ACL SETUSER command.
+    link: https://redis.io/docs/latest/operate/oss_and_stack/management/security/acl/
+'''
+
+EXAMPLES = r'''
+- name: A read-only application user that may not run scripts, and no anonymous access
+  redis_ops.replication.acl_users:
+    login_user: redis-ops-admin
+    login_password: "{{ redis_acl_admin_password }}"
+    users:
+      - name: default
+        enabled: false
+      - name: reporting
+        passwords: ["{{ reporting_password }}"]
+        rules: ["~*", "&*", "+@read", "-@scripting"]
+
+- name: Remove every user not declared here
+  redis_ops.replication.acl_users:
+    login_user: redis-ops-admin
+    login_password: "{{ redis_acl_admin_password }}"
+    purge: true
+    users:
+      - name: redis-ops-admin
+        passwords: ["{{ redis_acl_admin_password }}"]
+        rules: ["~*", "&*", "+@all"]
+'''
+
+RETURN = r'''
+commands:
+  description: Commands sent that change state, passwords and hashes masked. Empty in check mode.
+  returned: always
+  type: list
+  elements: str
+  sample: ["ACL SETUSER app reset on ******** ~app:* +@all -@scripting", "ACL SAVE"]
+created:
+  description: Users created (or that would be).
+  returned: always
+  type: list
+  elements: str
+updated:
+  description: Existing users whose state, passwords or permissions changed (or would).
+  returned: always
+  type: list
+  elements: str
+removed:
+  description: Users deleted (or that would be).
+  returned: always
+  type: list
+  elements: str
+persisted:
+  description: How the change was saved (V(acl_save), V(config_rewrite), V(sentinel_flushconfig)), or V(none).
+  returned: always
+  type: str
+'''
+
+import hashlib
+import secrets
+
+from ansible.module_utils.basic import AnsibleModule
+
+from ansible_collections.redis_ops.replication.plugins.module_utils.redis_common import (
+    RedisClient,
+    RedisOpsError,
+    connection_argument_spec,
+    module_kwargs,
+    run_module,
+)
+
+_COMPARED = ('commands', 'keys', 'channels', 'selectors')
+_STATE_FLAGS = ('on', 'off', 'nopass')
+
+
+def password_hash(password: str) -> str:
+    return hashlib.sha256(password.encode('utf-8')).hexdigest()
+
+
+def _text(value) -> str:
+    if isinstance(value, (list, tuple)):
+        return ' '.join(_text(item) for item in value)
+    return '' if value is None else str(value)
+
+
+def parse_getuser(reply) -> dict | None:
+    """ACL GETUSER's flat reply as a dict of comparable values; None for an unknown user."""
+    if reply is None:
+        return None
+    fields = dict(zip(reply[0::2], reply[1::2]))
+    flags = [str(flag) for flag in fields.get('flags') or []]
+    return dict(
+        flags=sorted(flags),
+        passwords=sorted(str(p) for p in fields.get('passwords') or []),
+        **{name: _text(fields.get(name)) for name in _COMPARED},
+    )
+
+
+class AclUsersManager:
+    def __init__(self, module: AnsibleModule, client: RedisClient) -> None:
+        self.module = module
+        self.client = client
+        self.params = module.params
+        self.commands: list = []
+        self.result = dict(created=[], updated=[], removed=[])
+        self.before: dict = {}
+        self.after: dict = {}
+
+    # -- inputs ----------------------------------------------------------
+    def _check_inputs(self) -> None:
+        names = [user['name'] for user in self.params['users']]
+        repeated = sorted({name for name in names if names.count(name) > 1})
+        if repeated:
+            raise RedisOpsError('users: %s declared more than once' % ', '.join(repeated))
+        me = self.params['login_user'] or 'default'
+        for user in self.params['users']:
+            name = user['name']
+            if not name or any(ch.isspace() for ch in name):
+                raise RedisOpsError('users: user name %r is empty or contains white space' % name)
+            if user['state'] == 'absent':
+                if name == me:
+                    raise RedisOpsError('users: %s is the user this module logs in as; it cannot remove itself' % name)
+                continue
+            if user['nopass'] and user['passwords']:
+                raise RedisOpsError('users: %s has both nopass and passwords; choose one' % name)
+            if user['enabled'] and not user['nopass'] and not user['passwords']:
+                raise RedisOpsError('users: %s is enabled but has no passwords: give passwords (or nopass: true, '
+                                    'which lets anyone log in as that user)' % name)
+            if any(not password for password in user['passwords'] or []):
+                raise RedisOpsError('users: %s has an empty password' % name)
+            bad = [rule for rule in user['rules'] if rule.lower() in ('on', 'off', 'nopass', 'resetpass', 'reset')
+                   or rule[:1] in ('>', '<', '#', '!')]
+            if bad:
+                raise RedisOpsError('users: the rules of %s hold %s: passwords and on/off go in passwords/enabled/'
+                                    'nopass, not in rules' % (name, ', '.join(repr(r[:1] + '...') for r in bad)))
+            if name == me and (not user['enabled'] or (self.params['login_password'] and not user['nopass']
+                                                       and self.params['login_password'] not in user['passwords'])):
+                raise RedisOpsError('users: %s is the user this module logs in as; the change would lock it out '
+                                    '(disabled, or login_password not among its passwords)' % name)
+
+    # -- reading ---------------------------------------------------------
+    def _getuser(self, name: str) -> dict | None:
+        return parse_getuser(self.client.call('ACL', 'GETUSER', name))
+
+    def _normalized_rules(self, rules: list) -> dict:
+        """The server's own form of ``rules``, learnt from a temporary disabled user."""
+        probe = 'redis-ops-probe-%s' % secrets.token_hex(6)
+        try:
+            self.client.call('ACL', 'SETUSER', probe, 'reset', 'off', *rules)
+        except RedisOpsError as exc:
+            raise RedisOpsError('the server refused the ACL rules %s: %s' % (' '.join(rules), exc.message)) from exc
+        try:
+            return self._getuser(probe)
+        finally:
+            self.client.call('ACL', 'DELUSER', probe)
+
+    def _wanted(self, user: dict, probe: dict) -> dict:
+        flags = [flag for flag in probe['flags'] if flag not in _STATE_FLAGS]
+        flags.append('on' if user['enabled'] else 'off')
+        if user['nopass']:
+            flags.append('nopass')
+        hashes = [] if user['nopass'] else sorted({password_hash(p) for p in user['passwords'] or []})
+        return dict(probe, flags=sorted(flags), passwords=hashes)
+
+    @staticmethod
+    def _shown(state: dict | None, changed_passwords: bool = False) -> dict | None:
+        if state is None:
+            return None
+        count = 'nopass' if 'nopass' in state['flags'] else '%d password(s)' % len(state['passwords'])
+        shown = dict(enabled='on' in state['flags'], passwords=count + (', changed' if changed_passwords else ''))
+        shown.update((name, state[name]) for name in _COMPARED if state[name])
+        return shown
+
+    # -- acting ----------------------------------------------------------
+    def _send(self, args: tuple, shown: str) -> None:
+        if self.module.check_mode:
+            return
+        try:
+            self.client.call(*args)
+        except RedisOpsError as exc:
+            raise RedisOpsError('%s failed: %s' % (shown, exc.message), changed=bool(self.commands),
+                                commands=list(self.commands)) from exc
+        self.commands.append(shown)
+
+    def _setuser(self, user: dict) -> None:
+        state = ['on' if user['enabled'] else 'off']
+        secret = ['nopass'] if user['nopass'] else ['#' + password_hash(p) for p in sorted(set(user['passwords'] or []))]
+        shown_secret = ['nopass'] if user['nopass'] else ['********'] * len(secret)
+        args = ('ACL', 'SETUSER', user['name'], 'reset', *state, *secret, *user['rules'])
+        shown = ' '.join(('ACL', 'SETUSER', user['name'], 'reset', *state, *shown_secret, *user['rules']))
+        self._send(args, shown)
+
+    def _persist(self) -> str:
+        if self.module.check_mode or not self.params['persist']:
+            return 'none'
+        server = self.client.server_info()
+        if server.is_sentinel:
+            self._send(('SENTINEL', 'FLUSHCONFIG'), 'SENTINEL FLUSHCONFIG')
+            return 'sentinel_flushconfig'
+        aclfile = self.client.call('CONFIG', 'GET', 'aclfile')
+        if len(aclfile) > 1 and aclfile[1]:
+            self._send(('ACL', 'SAVE'), 'ACL SAVE')
+            return 'acl_save'
+        self._send(('CONFIG', 'REWRITE'), 'CONFIG REWRITE')
+        return 'config_rewrite'
+
+    def run(self) -> dict:
+        self._check_inputs()
+        declared = set()
+        for user in self.params['users']:
+            name = user['name']
+            declared.add(name)
+            live = self._getuser(name)
+            if user['state'] == 'absent':
+                if live is not None:
+                    self.before[name], self.after[name] = self._shown(live), None
+                    self._send(('ACL', 'DELUSER', name), 'ACL DELUSER %s' % name)
+                    self.result['removed'].append(name)
+                continue
+            wanted = self._wanted(user, self._normalized_rules(user['rules']))
+            if live == wanted:
+                continue
+            self.before[name] = self._shown(live)
+            self.after[name] = self._shown(wanted, live is not None and live['passwords'] != wanted['passwords'])
+            self._setuser(user)
+            self.result['created' if live is None else 'updated'].append(name)
+        if self.params['purge']:
+            self._purge(declared)
+        changed = any(self.result.values())
+        persisted = self._persist() if changed else 'none'
+        result = dict(changed=changed, commands=self.commands, persisted=persisted, **self.result)
+        if changed and self.module._diff:
+            result['diff'] = dict(before=self.before, after=self.after)
+        return result
+
+    def _purge(self, declared: set) -> None:
+        me = self.params['login_user'] or 'default'
+        for name in sorted(str(n) for n in self.client.call('ACL', 'USERS')):
+            if name in declared or name == me:
+                continue
+            self.before[name], self.after[name] = self._shown(self._getuser(name)), None
+            self._send(('ACL', 'DELUSER', name), 'ACL DELUSER %s' % name)
+            self.result['removed'].append(name)
+
+
+def main() -> None:
+    argument_spec = connection_argument_spec()
+    argument_spec.update(
+        users=dict(type='list', elements='dict', required=True, options=dict(
+            name=dict(type='str', required=True),
+            state=dict(type='str', choices=['present', 'absent'], default='present'),
+            enabled=dict(type='bool', default=True),
+            passwords=dict(type='list', elements='str', no_log=True),
+            nopass=dict(type='bool', default=False),
+            rules=dict(type='list', elements='str', default=[]),
+        )),
+        purge=dict(type='bool', default=False),
+        persist=dict(type='bool', default=True),
+    )
+    module = AnsibleModule(**module_kwargs(argument_spec))
+    run_module(module, lambda client: AclUsersManager(module, client).run())
+
+
+if __name__ == '__main__':
+    main()
