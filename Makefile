@@ -10,6 +10,9 @@
 #   make build     build the collection artifact and check what it contains
 #   make molecule  Molecule scenarios on podman systemd hosts (SCENARIO=failover for one)
 #   make clients   the test clients' Node packages (ioredis), for the failover scenario
+#   make demo      the lab: 3 Debian 12 hosts with sshd, site.yml over SSH, a summary (make demo-destroy removes it)
+#   make docs-check  role READMEs current (make role-docs writes them), antsibull-docs lint, galaxy-importer on the artifact, EE build context
+#   make lab-test  the lab from scratch: site.yml twice (changed=0), health, the AWX ansible-runner test, destroy
 #
 # PYTEST_ARGS passes options through (e.g. make modules PYTEST_ARGS='-k sentinel -x').
 
@@ -39,12 +42,12 @@ export ANSIBLE_NOCOLOR := 1
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
 .PHONY: help test setup apt venv venv-oldest collection lint sanity unit modules modules-oldest docs build clean \
-	containers molecule clients
+	containers molecule clients demo demo-destroy lab-test docs-check role-docs
 
 help:
-	@sed -n '2,15p' Makefile | sed 's/^# \{0,1\}//'
+	@sed -n '2,18p' Makefile | sed 's/^# \{0,1\}//'
 
-test: setup lint unit sanity modules modules-oldest docs build molecule
+test: setup lint unit sanity modules modules-oldest docs build molecule docs-check lab-test
 	@echo "make test: all checks passed"
 
 setup: apt venv venv-oldest collection
@@ -140,6 +143,29 @@ molecule: venv collection containers clients
 	  echo "== molecule test -s $$scenario"; \
 	  env -u ANSIBLE_COLLECTIONS_SCAN_SYS_PATH $(VENV)/bin/molecule test -s $$scenario || exit 1; \
 	done
+
+# Release hygiene on the artifact make build made: generated role READMEs, antsibull-docs on every plugin
+# and role, galaxy-importer (tests/release/galaxy-importer.cfg: offline, no containers), ansible-doc for every role
+# option, and the example execution environment (ansible-builder create; no image is built).
+role-docs: venv
+	$(VENV)/bin/python scripts/role-docs.py
+
+docs-check: export PATH := $(VENV)/bin:$(PATH)
+docs-check: venv collection build
+	$(VENV)/bin/python scripts/role-docs.py --check
+	cd $(COLL) && $(VENV)/bin/antsibull-docs lint-collection-docs --plugin-docs .
+	$(VENV)/bin/python -m pytest -q -p no:cacheprovider tests/release tests/ee
+
+# The lab (scripts/lab.sh): hosts lab1..lab3 on podman network redis-ops-lab, state in .lab/ (git-ignored).
+demo: venv collection containers
+	VENV=$(VENV) scripts/lab.sh demo
+
+demo-destroy:
+	scripts/lab.sh destroy
+
+# build: the AWX test installs the built artifact, as a project update installs collections.
+lab-test: venv collection containers build
+	VENV=$(VENV) scripts/lab.sh test
 
 clean:
 	rm -rf $(BUILD) $(VENV) $(VENV_OLD)
