@@ -122,7 +122,7 @@ build: venv
 # podman with the settings this machine kind needs, and the debootstrap base images (cached).
 containers:
 	scripts/containers-setup.sh
-	scripts/containers-images.sh bookworm
+	scripts/containers-images.sh bookworm trixie
 
 # The ioredis client the failover scenario runs next to redis-py (Node.js from Debian when missing).
 clients: tests/clients/node_modules/.installed
@@ -134,7 +134,7 @@ tests/clients/node_modules/.installed: tests/clients/package.json tests/clients/
 
 # Molecule finds this collection in .build/ and containers.podman (and ansible.posix) in the venv,
 # from the ansible package. SCENARIO=name runs one scenario; the default runs them all.
-SCENARIOS := default failover secure
+SCENARIOS := default failover secure valkey debian13
 SCENARIO ?=
 molecule: export PATH := $(VENV)/bin:$(PATH)
 molecule: export ANSIBLE_COLLECTIONS_PATH := $(BUILD):$(VENV)/lib/python$(PY_NEWEST_VERSION)/site-packages
