@@ -155,6 +155,7 @@ from ansible_collections.redis_ops.replication.plugins.module_utils.redis_common
     module_kwargs,
     run_module,
 )
+from ansible_collections.redis_ops.replication.plugins.module_utils.redis_info import config_get_to_dict
 
 _COMPARED = ('commands', 'keys', 'channels', 'selectors')
 _STATE_FLAGS = ('on', 'off', 'nopass')
@@ -171,10 +172,17 @@ def _text(value) -> str:
 
 
 def parse_getuser(reply) -> dict | None:
-    """ACL GETUSER's flat reply as a dict of comparable values; None for an unknown user."""
+    """ACL GETUSER's reply as a dict of comparable values; None for an unknown user.
+
+    The reply is a flat list (redis-py 4), or a dict that newer redis-py has already parsed, with the
+    command rules split into ``categories`` and ``commands``. Both sides of a comparison come from the
+    same redis-py, so either form compares consistently.
+    """
     if reply is None:
         return None
-    fields = dict(zip(reply[0::2], reply[1::2]))
+    fields = dict(reply) if isinstance(reply, dict) else dict(zip(reply[0::2], reply[1::2]))
+    if 'categories' in fields:
+        fields['commands'] = ' '.join(filter(None, (_text(fields['categories']), _text(fields.get('commands')))))
     flags = [str(flag) for flag in fields.get('flags') or []]
     return dict(
         flags=sorted(flags),
@@ -284,8 +292,7 @@ class AclUsersManager:
         if server.is_sentinel:
             self._send(('SENTINEL', 'FLUSHCONFIG'), 'SENTINEL FLUSHCONFIG')
             return 'sentinel_flushconfig'
-        aclfile = self.client.call('CONFIG', 'GET', 'aclfile')
-        if len(aclfile) > 1 and aclfile[1]:
+        if config_get_to_dict(self.client.call('CONFIG', 'GET', 'aclfile')).get('aclfile'):
             self._send(('ACL', 'SAVE'), 'ACL SAVE')
             return 'acl_save'
         self._send(('CONFIG', 'REWRITE'), 'CONFIG REWRITE')
