@@ -10,7 +10,7 @@ import re
 
 import pytest
 import redis
-from harness import SENTINEL_PASSWORD, conn, overridden
+from harness import conn, overridden
 
 APP_PW = 'app-pw-5d1e'
 APP_PW2 = 'app-pw-second-77aa'
@@ -113,7 +113,8 @@ def test_sentinel_users_persisted_with_flushconfig(fleet, run_module):
     assert run['persisted'] == 'sentinel_flushconfig'
     assert 'user sentinel-peer on' in sentinel.config_text()
     assert run_module('acl_users', dict(conn(sentinel), users=[peer]))['changed'] is False
-    assert sentinel.password == SENTINEL_PASSWORD
+    # the peer can log in to the Sentinel with its user
+    redis.Redis(host='127.0.0.1', port=sentinel.port, username='sentinel-peer', password='peer-pw-12ab').ping()
 
 
 @pytest.mark.parametrize('change, message', [
