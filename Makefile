@@ -1,7 +1,8 @@
-# redis_ops.replication — developer and CI entry points.
+# redis_ops.replication — developer and CI entry points. Each target installs what it needs on a fresh
+# Debian 12 machine (Debian packages from requirements/debian.txt, the venvs, images) before it uses it.
 #
 #   make test      everything CI runs, including all set-up on a fresh machine
-#   make lint      ansible-lint (production profile) + changelog lint
+#   make lint      ansible-lint (production profile), changelog lint, and the make targets' install order
 #   make sanity    ansible-test sanity on the newest ansible-core / Python
 #   make unit      pure-Python unit tests
 #   make modules   module tests against real redis-server / redis-sentinel processes
@@ -13,6 +14,9 @@
 #   make demo      the lab: 3 Debian 12 hosts with sshd, site.yml over SSH, a summary (make demo-destroy removes it)
 #   make docs-check  role READMEs current (make role-docs writes them), antsibull-docs lint, galaxy-importer on the artifact, EE build context
 #   make lab-test  the lab from scratch: site.yml twice (changed=0), health, the AWX ansible-runner test, destroy
+#   make bench     measurements (bench/README.md; not part of make test)
+#   make deps      every Debian package of requirements/debian.txt
+#   make clean     remove the venvs and .build/
 #
 # PYTEST_ARGS passes options through (e.g. make modules PYTEST_ARGS='-k sentinel -x').
 
@@ -27,7 +31,9 @@ VENV := $(ROOT)/.venv
 VENV_OLD := $(ROOT)/.venv-oldest
 PY_NEWEST_VERSION := 3.13
 PY_OLDEST_VERSION := 3.12
-APT_PACKAGES := redis-server redis-sentinel redis-tools python3-redis rsync git shellcheck
+# Debian packages: requirements/debian.txt lists them by group; a target that needs a group depends on
+# deps-<group> before anything that uses it (scripts/check-make-deps.py, run by make lint, proves it).
+DEPS_GROUPS := servers sanity containers lab clients
 # Module tests run the modules with the interpreter a Debian 12 host has:
 # /usr/bin/python3 and Debian's python3-redis (4.3), as the roles install it.
 HOST_PYTHON := /usr/bin/python3
@@ -41,26 +47,23 @@ export ANSIBLE_COLLECTIONS_SCAN_SYS_PATH := false
 export ANSIBLE_NOCOLOR := 1
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: help test setup apt venv venv-oldest collection lint sanity unit modules modules-oldest docs build clean \
-	containers molecule clients demo demo-destroy lab-test docs-check role-docs
+.PHONY: help test setup deps $(addprefix deps-,$(DEPS_GROUPS)) venv venv-oldest collection lint sanity unit modules \
+	modules-oldest docs build clean containers molecule clients demo demo-destroy lab-test docs-check role-docs
 
 help:
-	@sed -n '2,18p' Makefile | sed 's/^# \{0,1\}//'
+	@sed -n '2,/^$$/p' Makefile | sed 's/^# \{0,1\}//'
 
 test: setup lint unit sanity modules modules-oldest docs build molecule docs-check lab-test
 	@echo "make test: all checks passed"
 
-setup: apt venv venv-oldest collection
+setup: deps venv venv-oldest collection
 
-apt:
-	@missing=""; for p in $(APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
-	if [ -n "$$missing" ]; then \
-	  echo "installing Debian packages:$$missing"; \
-	  apt-get update -qq; \
-	  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing >/dev/null; \
-	fi
-	@# The packaged units may have started servers on the default ports; the tests use their own.
-	@redis-server --version
+# Every Debian package any target needs (requirements/debian.txt), in one apt-get run.
+deps:
+	@scripts/debian-deps.sh $(DEPS_GROUPS)
+
+$(addprefix deps-,$(DEPS_GROUPS)):
+	@scripts/debian-deps.sh $(patsubst deps-%,%,$@)
 
 venv: $(VENV)/.installed
 $(VENV)/.installed: requirements/test.txt
@@ -83,22 +86,24 @@ collection:
 
 lint: export PATH := $(VENV)/bin:$(PATH)
 lint: venv
+	$(VENV)/bin/python scripts/check-make-deps.py
+	$(VENV)/bin/python -m pytest -q -p no:cacheprovider tests/tooling
 	$(VENV)/bin/python scripts/role-specs.py --check
 	env -u ANSIBLE_COLLECTIONS_PATH -u ANSIBLE_COLLECTIONS_SCAN_SYS_PATH $(VENV)/bin/ansible-lint --profile production
 	$(VENV)/bin/antsibull-changelog lint
 
-sanity: venv collection
+sanity: deps-sanity venv collection
 	@scripts/offline-get-pip.sh $(VENV)/bin/python >/dev/null
 	cd $(COLL) && $(VENV)/bin/ansible-test sanity --venv --requirements --python $(PY_NEWEST_VERSION) --color no
 
 unit: venv collection
 	cd $(COLL) && PYTHONPATH=$(BUILD) $(VENV)/bin/python -m pytest -q tests/unit $(PYTEST_ARGS)
 
-modules: venv collection apt
+modules: deps-servers venv collection
 	cd $(COLL) && PYTHONPATH=$(BUILD) REDIS_OPS_MODULE_PYTHON=$(HOST_PYTHON) \
 	  $(VENV)/bin/python -m pytest -q tests/modules $(PYTEST_ARGS)
 
-modules-oldest: venv-oldest collection apt
+modules-oldest: deps-servers venv-oldest collection
 	cd $(COLL) && PYTHONPATH=$(BUILD) REDIS_OPS_MODULE_PYTHON=$(VENV_OLD)/bin/python \
 	  $(VENV_OLD)/bin/python -m pytest -q tests/modules $(PYTEST_ARGS)
 
@@ -120,15 +125,13 @@ build: venv
 	scripts/check-build.sh $(VENV)/bin/ansible-galaxy
 
 # podman with the settings this machine kind needs, and the debootstrap base images (cached).
-containers:
+containers: deps-containers
 	scripts/containers-setup.sh
 	scripts/containers-images.sh bookworm trixie
 
 # The ioredis client the failover scenario runs next to redis-py (Node.js from Debian when missing).
-clients: tests/clients/node_modules/.installed
-tests/clients/node_modules/.installed: tests/clients/package.json tests/clients/package-lock.json
-	@command -v node >/dev/null && command -v npm >/dev/null || { apt-get update -qq; \
-	  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends nodejs npm >/dev/null; }
+clients: deps-clients tests/clients/node_modules/.installed
+tests/clients/node_modules/.installed: tests/clients/package.json tests/clients/package-lock.json | deps-clients
 	cd tests/clients && npm ci --no-audit --no-fund --loglevel=error
 	touch $@
 
@@ -157,14 +160,14 @@ docs-check: venv collection build
 	$(VENV)/bin/python -m pytest -q -p no:cacheprovider tests/release tests/ee
 
 # The lab (scripts/lab.sh): hosts lab1..lab3 on podman network redis-ops-lab, state in .lab/ (git-ignored).
-demo: venv collection containers
+demo: deps-lab venv collection containers
 	VENV=$(VENV) scripts/lab.sh demo
 
 demo-destroy:
 	scripts/lab.sh destroy
 
 # build: the AWX test installs the built artifact, as a project update installs collections.
-lab-test: venv collection containers build
+lab-test: deps-lab venv collection containers build
 	VENV=$(VENV) scripts/lab.sh test
 
 clean:
@@ -176,7 +179,7 @@ clean:
 # BENCH_SCALE_RUNS=1  BENCH_QUICK=1 (smallest sizes, one run). About 50 min on 2 busy vCPU with the defaults.
 .PHONY: bench
 bench: export PATH := $(VENV)/bin:$(PATH)
-bench: venv collection apt containers $(VENV)/.bench-installed
+bench: deps-servers venv collection containers $(VENV)/.bench-installed
 	cd bench && $(VENV)/bin/python run.py
 
 $(VENV)/.bench-installed: requirements/bench.txt $(VENV)/.installed

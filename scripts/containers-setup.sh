@@ -3,15 +3,7 @@
 # Two settings are needed here: runc (crun refuses the hybrid cgroup layout) and
 # default ulimits within what the sandbox permits (raising rlimits is refused).
 set -euo pipefail
-packages="podman runc debootstrap uidmap slirp4netns fuse-overlayfs"
-missing=""
-for p in $packages; do dpkg -s "$p" >/dev/null 2>&1 || missing="$missing $p"; done
-if [ -n "$missing" ]; then
-  echo "containers-setup: installing$missing"
-  apt-get update -qq
-  # shellcheck disable=SC2086
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $missing >/dev/null
-fi
+"$(dirname "$0")/debian-deps.sh" containers
 conf=/etc/containers/containers.conf
 mkdir -p /etc/containers
 python3 - "$conf" <<'PY'

@@ -170,7 +170,7 @@ ssh_ok() {
 }
 
 create() {
-  command -v ssh >/dev/null || { apt-get update -qq; DEBIAN_FRONTEND=noninteractive apt-get install -y -qq openssh-client >/dev/null; }
+  scripts/debian-deps.sh lab containers
   build_image
   ensure_network
   ensure_secrets
@@ -219,6 +219,11 @@ summary() {
 
 destroy() {
   local host socket
+  if ! command -v podman >/dev/null; then
+    rm -rf "$LAB"
+    log "no podman on this machine: no lab to remove"
+    return
+  fi
   # Close the SSH connections Ansible keeps open (ControlPersist) to this lab's hosts.
   for socket in "$LAB"/cp/*; do
     if [ -S "$socket" ]; then ssh -o ControlPath="$socket" -O exit lab >/dev/null 2>&1 || true; fi
