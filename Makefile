@@ -16,7 +16,8 @@
 #   make lab-test  the lab from scratch: site.yml twice (changed=0), health, the AWX ansible-runner test, destroy
 #   make bench     measurements (bench/README.md; not part of make test)
 #   make deps      every Debian package of requirements/debian.txt
-#   make clean     remove the venvs and .build/
+#   make home-check  Molecule leaves nothing in a throwaway HOME (Ansible state stays in .cache/)
+#   make clean     remove the venvs, .build/ and .cache/ (what the tests installed)
 #
 # PYTEST_ARGS passes options through (e.g. make modules PYTEST_ARGS='-k sentinel -x').
 
@@ -43,18 +44,31 @@ MODULES := $(basename $(notdir $(wildcard plugins/modules/*.py)))
 docs: export ANSIBLE_COLLECTIONS_SCAN_SYS_PATH := false
 
 export ANSIBLE_COLLECTIONS_PATH := $(BUILD)
+# Ansible's, ansible-compat's and Molecule's state stays in the checkout, never in ~/.ansible: Molecule's prerun
+# would otherwise install a copy of this collection into ~/.ansible/collections, which later runs outside make
+# (and ansible-galaxy collection install) pick up silently. make home-check proves it; make clean removes it.
+CACHE := $(ROOT)/.cache
+export ANSIBLE_HOME := $(CACHE)/ansible
 export ANSIBLE_COLLECTIONS_SCAN_SYS_PATH := false
 export ANSIBLE_NOCOLOR := 1
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: help test setup deps $(addprefix deps-,$(DEPS_GROUPS)) venv venv-oldest collection lint sanity unit modules \
+.PHONY: help test test-start home-check setup deps $(addprefix deps-,$(DEPS_GROUPS)) venv venv-oldest collection lint sanity unit modules \
 	modules-oldest docs build clean containers molecule clients demo demo-destroy lab-test docs-check role-docs
 
 help:
 	@sed -n '2,/^$$/p' Makefile | sed 's/^# \{0,1\}//'
 
-test: setup lint unit sanity modules modules-oldest docs build molecule docs-check lab-test
+test: test-start setup lint unit sanity modules modules-oldest docs build molecule docs-check lab-test home-check
 	@echo "make test: all checks passed"
+
+test-start:
+	@mkdir -p $(CACHE) && touch $(CACHE)/make-test.start
+
+# Molecule with a throwaway HOME leaves nothing there, and this make test put no collection into ~/.ansible.
+home-check: export PATH := $(VENV)/bin:$(PATH)
+home-check: venv collection
+	scripts/check-home-clean.sh $(VENV) $(wildcard $(CACHE)/make-test.start)
 
 setup: deps venv venv-oldest collection
 
@@ -171,7 +185,7 @@ lab-test: deps-lab venv collection containers build
 	VENV=$(VENV) scripts/lab.sh test
 
 clean:
-	rm -rf $(BUILD) $(VENV) $(VENV_OLD)
+	rm -rf $(BUILD) $(VENV) $(VENV_OLD) $(CACHE) $(ROOT)/.ansible
 
 # Measurements operators feel (bench/run.py; not part of make test): converge and re-run time, scale,
 # failover gap, switchover, module call time, live change. Writes bench/results/ (latest.md, JSON, plots).
