@@ -156,9 +156,9 @@ from ansible.module_utils.basic import AnsibleModule
 from ansible.module_utils.common.text.converters import to_bytes
 
 from ansible_collections.redis_ops.replication.plugins.module_utils.config_file import (
-    SECRET_DIRECTIVES,
     describe,
     differing_directives,
+    is_secret,
     live_value,
     merge,
 )
@@ -253,7 +253,7 @@ class ConfigFileManager:
                     needs_restart.append(name)  # removed from the file: only a restart resets it
                     continue
                 try:
-                    client.call('CONFIG', 'SET', name, value, secret_positions=(3,) if name in SECRET_DIRECTIVES else ())
+                    client.call('CONFIG', 'SET', name, value, secret_positions=(3,) if is_secret(name) else ())
                 except RedisOpsError as exc:
                     if any(marker in exc.message.upper() for marker in REFUSED_LIVE):
                         needs_restart.append(name)
@@ -261,7 +261,7 @@ class ConfigFileManager:
                     raise RedisOpsError('CONFIG SET %s failed: %s' % (name, exc.message), commands=self.commands,
                                         changed=bool(self.commands)) from exc
                 self.applied.append(name)
-                shown = '********' if name in SECRET_DIRECTIVES else value
+                shown = '********' if is_secret(name) else value
                 self.commands.append('CONFIG SET %s %s' % (name, shown))
         finally:
             client.close()
