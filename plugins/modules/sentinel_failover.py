@@ -204,7 +204,10 @@ from ansible_collections.redis_ops.replication.plugins.module_utils.redis_common
     connection_argument_spec,
     module_kwargs,
     run_module,
+    validate_host,
     validate_port,
+    validate_seconds,
+    validate_word,
 )
 from ansible_collections.redis_ops.replication.plugins.module_utils.redis_info import config_get_to_dict, same_address
 from ansible_collections.redis_ops.replication.plugins.module_utils.sentinel import (
@@ -249,7 +252,9 @@ class Switchover:
             params = dict(self.params, login_host=host, login_port=int(port), login_unix_socket=None)
             if data:
                 params.update(login_user=self.params['data_user'], login_password=self.params['data_password'])
-            self._clients[key] = RedisClient(params)
+                self._clients[key] = RedisClient(params, 'data_user', 'data_password')
+            else:
+                self._clients[key] = RedisClient(params)
         return self._clients[key]
 
     def data_node(self, node: dict) -> RedisClient:
@@ -501,11 +506,15 @@ class Switchover:
 
     # -- the run ----------------------------------------------------------------------------------------------
     def _check_inputs(self) -> None:
+        validate_word(self.name, 'name', 'name of the monitored primary')
         validate_port(self.params['target_port'], 'target_port')
         validate_port(self.params['current_primary_port'], 'current_primary_port')
+        validate_host(self.params['target_host'], 'target_host')
+        validate_host(self.params['current_primary_host'], 'current_primary_host')
         for option in ('pause_timeout', 'catch_up_timeout', 'timeout'):
-            if self.params[option] <= 0:
-                raise SwitchoverError('%s must be a positive number of seconds, got %s' % (option, self.params[option]))
+            validate_seconds(self.params[option], option)
+        if self.params['data_user'] is not None and self.params['data_password'] is None:
+            raise SwitchoverError('data_user is set but data_password is not: an ACL user always needs its password')
         if self.params['catch_up_timeout'] >= self.params['pause_timeout']:
             raise SwitchoverError('catch_up_timeout (%ss) must be shorter than pause_timeout (%ss): the catch-up happens while '
                                   'writes are paused' % (self.params['catch_up_timeout'], self.params['pause_timeout']))
