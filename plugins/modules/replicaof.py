@@ -358,7 +358,17 @@ class ReplicaofManager:
                             'primary_user', 'primary_auth')
         where = '%s:%s' % (('[%s]' % host) if ':' in host else host, port)
         try:
-            server = probe.server_info()
+            try:
+                server = probe.server_info()
+            except RedisOpsError as exc:
+                if not password or 'NO PASSWORD CONFIGURED' not in exc.message.upper():
+                    raise
+                # It has no password: ask again without one, to learn what it is.
+                probe.close()
+                probe = RedisClient(dict(probe.params, login_user=None, login_password=None))
+                server = probe.server_info()
+                self.module.warn('the primary %s has no password, but the replica will send one (primary_auth or '
+                                 'its masterauth)' % where)
         except RedisOpsError as exc:
             upper = exc.message.upper()
             if is_unreachable(exc):
