@@ -413,7 +413,7 @@ class Switchover:
                 self._persist(client)
             except RedisOpsError as exc:
                 self.module.warn('could not restore replica-priority %s on %s: %s; it stays 0 until the next restart or '
-                                     'site.yml run' % (value, address(host, port), exc.message))
+                                 'site.yml run' % (value, address(host, port), exc.message))
         self._restore_priority = {}
 
     def _wait_for_sentinel_switch(self, old: dict, seconds: float) -> dict | None:
@@ -469,14 +469,14 @@ class Switchover:
                 self.send(old, 'CLIENT', 'UNPAUSE')
             except RedisOpsError as exc:
                 self.module.warn('could not lift the write pause on %s (%s); it ends on its own after %ss'
-                                     % (old.target, exc.message, self.params['pause_timeout']))
+                                 % (old.target, exc.message, self.params['pause_timeout']))
 
     def _persist(self, client: RedisClient) -> None:
         try:
             self.send(client, 'CONFIG', 'REWRITE')
         except RedisOpsError as exc:
             self.module.warn('%s could not save its new role with CONFIG REWRITE (%s); Sentinel rewrites it again '
-                                 'when it reconfigures the node' % (client.target, exc.message))
+                             'when it reconfigures the node' % (client.target, exc.message))
 
     def _wait_until_settled(self, primary: dict, promoted: dict, sentinels: list) -> list:
         """Every reachable Sentinel names the new primary, no failover runs, the old primary follows it."""

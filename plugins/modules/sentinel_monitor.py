@@ -45,7 +45,7 @@ options:
   name:
     description:
       - Name of the monitored primary (the C(master-name) of C(sentinel monitor)).
-      - Non-empty, without white space, quotes or control characters: Sentinel writes it into its file unquoted.
+      - Non-empty, without white space, quotes or control characters, because Sentinel writes it into its file unquoted.
     type: str
     required: true
   state:

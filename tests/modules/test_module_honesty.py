@@ -35,8 +35,9 @@ def test_two_switchovers_back_to_back_end_on_the_requested_node(cluster, run_mod
     """
     primary, (first, second), sentinels = cluster
     for target in (first, second):
-        run = run_module('sentinel_failover', dict(conn(sentinels[0]), name='mymaster', data_password=PASSWORD,
-                                                    target_host='127.0.0.1', target_port=target.port, timeout=30))
+        args = dict(conn(sentinels[0]), name='mymaster', data_password=PASSWORD, target_host='127.0.0.1',
+                    target_port=target.port, timeout=30)
+        run = run_module('sentinel_failover', args)
         nodes = (primary, first, second)
         actual = [node for node in nodes if role_of(node) == 'master']
         assert len(actual) == 1
