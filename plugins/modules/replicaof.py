@@ -371,10 +371,12 @@ class ReplicaofManager:
                                  'its masterauth)' % where)
         except RedisOpsError as exc:
             upper = exc.message.upper()
+            if 'NOPERM' in upper or 'LACKS THE PERMISSION' in upper:
+                return  # a Redis with ACLs, where the replication user may not run INFO: nothing more to learn
             if is_unreachable(exc):
                 self.module.warn('nothing answers at primary_host/primary_port %s yet (%s); the replica keeps trying'
                                  % (where, exc.message))
-            elif 'AUTHENTICATION' in upper or 'NOAUTH' in upper or 'WRONGPASS' in upper or 'NOPERM' in upper:
+            elif 'AUTHENTICATION' in upper or 'NOAUTH' in upper or 'WRONGPASS' in upper:
                 self.module.warn('the primary %s refused the login the replica will use: %s; the replica will not '
                                  'sync until primary_auth/primary_user match it' % (where, exc.message))
             else:
