@@ -33,19 +33,44 @@ MULTI_LINE = ('save', 'user', 'rename-command', 'include', 'loadmodule', 'client
 # A directive present in the live file only is ignored (Redis generates some),
 # except these, whose absence is meaningful.
 PRESENCE_MATTERS = ('replicaof',)
+# Sentinel sub-directives that name a global setting; every other one names a monitored master first
+# (sentinel monitor <master> ..., sentinel auth-pass <master> ...) and is compared and merged per master.
+SENTINEL_GLOBAL = ('myid', 'current-epoch', 'announce-ip', 'announce-port', 'announce-hostnames', 'resolve-hostnames',
+                   'deny-scripts-reconfig', 'sentinel-user', 'sentinel-pass')
 _UNITS = {'k': 1000, 'kb': 1024, 'm': 1000 ** 2, 'mb': 1024 ** 2, 'g': 1000 ** 3, 'gb': 1024 ** 3}
 _MEMORY = re.compile(r'^(\d+)(k|kb|m|mb|g|gb)$', re.IGNORECASE)
 
 
 def directive_name(args: list) -> str:
-    """'sentinel announce-ip' for Sentinel's sub-directives, the plain name otherwise; aliases folded."""
+    """The name a directive is compared and merged by; aliases folded.
+
+    'sentinel announce-ip' for Sentinel's global sub-directives, 'sentinel monitor mymaster' for those of one master
+    (so that content naming one master never touches another's lines), the plain name otherwise.
+    """
     name = args[0].lower()
     if name.startswith('slave-'):
         name = 'replica-' + name[len('slave-'):]
     name = ALIASES.get(name, name)
     if name == 'sentinel' and len(args) > 1:
-        return 'sentinel %s' % args[1].lower()
+        sub = args[1].lower()
+        if sub not in SENTINEL_GLOBAL and len(args) > 2:
+            return 'sentinel %s %s' % (sub, args[2])
+        return 'sentinel %s' % sub
     return name
+
+
+def _values_of(name: str, args: list) -> tuple:
+    """The arguments after the name (for a per-master Sentinel directive, after the master's name)."""
+    if not name.startswith('sentinel '):
+        return tuple(args[1:])
+    return tuple(args[3:]) if args[1].lower() not in SENTINEL_GLOBAL and len(args) > 2 else tuple(args[2:])
+
+
+def is_secret(name: str) -> bool:
+    """Whether a directive (as directive_name names it) holds a secret."""
+    if name in SECRET_DIRECTIVES:
+        return True
+    return name.startswith('sentinel ') and ' '.join(name.split(' ')[:2]) in SECRET_DIRECTIVES
 
 
 def _normalise_value(token: str) -> str:
@@ -69,8 +94,7 @@ def parse_directives(text: str) -> list:
         if not args:
             continue
         name = directive_name(args)
-        rest = args[2:] if name.startswith('sentinel ') else args[1:]
-        parsed.append((index, name, tuple(rest)))
+        parsed.append((index, name, _values_of(name, args)))
     return parsed
 
 
@@ -78,7 +102,7 @@ def group_directives(parsed: list) -> dict:
     """{name: comparable value}: a tuple for single directives, a sorted tuple of tuples for multi-line ones."""
     groups: dict = {}
     for _index, name, values in parsed:
-        if name not in SECRET_DIRECTIVES:
+        if not is_secret(name):
             values = tuple(_normalise_value(token) for token in values)
         groups.setdefault(name, []).append(values)
     result = {}
@@ -158,7 +182,7 @@ def describe(text: str, names: list) -> dict:
     for name in names:
         if name not in groups:
             described[name] = None
-        elif name in SECRET_DIRECTIVES:
+        elif is_secret(name):
             described[name] = '(hidden)'
         else:
             described[name] = ' | '.join(' '.join(line) for line in groups[name])

@@ -13,7 +13,10 @@ opens a :class:`RedisClient` with ``connect()`` and sends commands through
 
 from __future__ import annotations
 
+import ipaddress
+import math
 import os
+import re
 import traceback
 
 from ansible.module_utils.basic import missing_required_lib
@@ -74,16 +77,72 @@ def module_kwargs(argument_spec: dict, **extra) -> dict:
     return kwargs
 
 
+# The largest value Redis and Sentinel keep in an int (parallel-syncs, quorum, ...).
+INT32_MAX = 2147483647
+# No wait of this collection is meant to be longer than a day; anything beyond is a typo (or 1e308).
+MAX_SECONDS = 86400.0
+_HOST_LABEL = r'[A-Za-z0-9_](?:[A-Za-z0-9_-]{0,61}[A-Za-z0-9_])?'
+_HOSTNAME = re.compile(r'^%s(?:\.%s)*\.?$' % (_HOST_LABEL, _HOST_LABEL))
+
+
 def validate_port(value, option: str) -> None:
     if value is not None and not 1 <= value <= 65535:
         raise RedisOpsError('%s must be a TCP port between 1 and 65535, got %s' % (option, value))
 
 
+def validate_seconds(value, option: str, allow_zero: bool = False, maximum: float = MAX_SECONDS) -> None:
+    """A finite number of seconds, above 0 (or 0 when allowed) and at most ``maximum``."""
+    if value is None:
+        return
+    low_ok = value >= 0 if allow_zero else value > 0
+    if not (math.isfinite(value) and low_ok and value <= maximum):
+        raise RedisOpsError('%s must be %s (finite, at most %g), got %s' % (
+            option, '0 or more seconds' if allow_zero else 'a positive number of seconds', maximum, value))
+
+
+def validate_int(value, option: str, minimum: int = 1, maximum: int = INT32_MAX) -> None:
+    if value is not None and not minimum <= value <= maximum:
+        raise RedisOpsError('%s must be %s and at most %d, got %s' % (
+            option, '0 or more' if minimum == 0 else 'at least %d' % minimum, maximum, value))
+
+
+def validate_host(value, option: str) -> None:
+    """A host name, an IPv4 or an IPv6 address: what Redis accepts in REPLICAOF and SENTINEL MONITOR."""
+    if value is None:
+        return
+    text = str(value)
+    try:
+        ipaddress.ip_address(text)
+        return
+    except ValueError:
+        pass
+    if len(text) > 253 or not _HOSTNAME.match(text):
+        raise RedisOpsError('%s must be a host name, an IPv4 or an IPv6 address, got %r' % (option, text))
+
+
+def validate_word(value, option: str, what: str = 'value') -> None:
+    """A value that Redis and Sentinel write back into their config files without quoting.
+
+    Such a value round-trips only when it has no white space, no quote and no control character (Redis's config
+    parser would split it, or find unbalanced quotes, after the server's own rewrite).
+    """
+    if value is None:
+        return
+    text = str(value)
+    bad = [ch for ch in text if ch.isspace() or ch in '"\'' or not ch.isprintable()]
+    if not text or bad:
+        raise RedisOpsError('%s: the %s must be non-empty without white space, quotes or control characters, because '
+                            'the server writes it back to its config file unquoted; got %s' % (
+                                option, what, 'an empty value' if not text else 'one with %s' % ', '.join(
+                                    sorted({repr(ch) for ch in bad}))))
+
+
 def validate_connection_params(params: dict) -> None:
     validate_port(params['login_port'], 'login_port')
+    if not params.get('login_unix_socket'):
+        validate_host(params['login_host'], 'login_host')
     for option in ('connect_timeout', 'command_timeout'):
-        if params[option] is not None and params[option] <= 0:
-            raise RedisOpsError('%s must be a positive number of seconds, got %s' % (option, params[option]))
+        validate_seconds(params[option], option)
     if params['login_user'] is not None and params['login_password'] is None:
         raise RedisOpsError('login_user is set but login_password is not: an ACL user always needs its password')
     tls_files = ('ca_certs', 'client_cert_file', 'client_key_file')
@@ -108,8 +167,17 @@ def describe_target(params: dict) -> str:
 
 
 def explain_redis_error(exc: Exception, target: str, command: str | None = None,
-                        timeout: float | None = None) -> str:
-    """Turn a redis-py exception into one sentence that says what to fix."""
+                        timeout: float | None = None, user_option: str = 'login_user',
+                        password_option: str = 'login_password') -> str:
+    """Turn a redis-py exception into one sentence that says what to fix.
+
+    ``user_option``/``password_option`` are the module options the credentials came from (data_password, ...).
+    """
+    return _explain(exc, target, command, timeout).replace('login_user', user_option).replace(
+        'login_password', password_option)
+
+
+def _explain(exc: Exception, target: str, command: str | None, timeout: float | None) -> str:
     text = str(exc).strip() or exc.__class__.__name__
     upper = text.upper()
     doing = ' while running %s' % command if command else ''
@@ -142,6 +210,19 @@ def explain_redis_error(exc: Exception, target: str, command: str | None = None,
     return 'unexpected error from %s%s: %s' % (target, doing, text)
 
 
+def is_unreachable(exc: RedisOpsError) -> bool:
+    """Whether an error from RedisClient.call means that nothing answers (refused, no route, no such socket).
+
+    Authentication, permission and TLS errors are not: something answered and refused.
+    """
+    cause = exc.__cause__
+    if redis_exceptions is None or not isinstance(cause, redis_exceptions.ConnectionError):
+        return False
+    if isinstance(cause, redis_exceptions.AuthenticationError):
+        return False
+    return exc.message.startswith('cannot connect to ')
+
+
 def _redact(args: tuple, secret_positions: tuple) -> str:
     shown = []
     for index, arg in enumerate(args):
@@ -157,9 +238,10 @@ class RedisClient:
     Debian 12's 4.3 on.
     """
 
-    def __init__(self, params: dict) -> None:
+    def __init__(self, params: dict, user_option: str = 'login_user', password_option: str = 'login_password') -> None:
         self.params = params
         self.target = describe_target(params)
+        self.credential_options = (user_option, password_option)
         self._client = redis.Redis(**self._connection_kwargs(params))
         self._client.set_response_callback('INFO', lambda response, **options: response)
         self._server_info: ServerInfo | None = None
@@ -196,8 +278,8 @@ class RedisClient:
             return self._client.execute_command(*args)
         except redis_exceptions.RedisError as exc:
             command = _redact(args, secret_positions)
-            raise RedisOpsError(explain_redis_error(exc, self.target, command, self.params['command_timeout']),
-                                command=command) from exc
+            raise RedisOpsError(explain_redis_error(exc, self.target, command, self.params['command_timeout'],
+                                                    *self.credential_options), command=command) from exc
 
     def info(self, section: str) -> dict:
         return parse_info(self.call('INFO', section))

@@ -77,7 +77,8 @@ options:
   purge:
     description:
       - Delete the users the server has and O(users) does not name.
-      - The user the module logs in as (O(login_user), or V(default)) is never purged.
+      - The user the module logs in as (O(login_user), or V(default)) is never purged, nor is V(default). Declare it
+        with O(users[].enabled=false) to disable it.
     type: bool
     default: false
   persist:
@@ -85,7 +86,12 @@ options:
     type: bool
     default: true
 notes:
-  - Changing the user the module logs in as to a state where that login no longer works is refused.
+  - Changing the user the module logs in as to a state where that login no longer works is refused, before anything
+    is changed. That covers its passwords, C(on)/C(off) and its rules. On Redis 7 and Valkey C(ACL DRYRUN) checks
+    that the new rules still allow every command the module sends; older servers accept only rules that allow all
+    commands for that user.
+  - When a change fails midway, what was already changed is persisted (O(persist=true)) before the module fails, and
+    the failure lists every command sent.
 seealso:
   - name: Redis ACL documentation
     description: ACL rules and the ACL SETUSER command.
@@ -237,17 +243,65 @@ class AclUsersManager:
     def _getuser(self, name: str) -> dict | None:
         return parse_getuser(self.client.call('ACL', 'GETUSER', name))
 
-    def _normalized_rules(self, rules: list) -> dict:
-        """The server's own form of ``rules``, learnt from a temporary disabled user."""
+    def _normalized_rules(self, rules: list, login_user: str | None = None) -> dict:
+        """The server's own form of ``rules``, learnt from a temporary disabled user.
+
+        For the user the module logs in as, the same probe answers whether those rules still allow every command
+        the module sends (see _refuse_lockout), before anything is changed.
+        """
         probe = 'redis-ops-probe-%s' % secrets.token_hex(6)
         try:
             self.client.call('ACL', 'SETUSER', probe, 'reset', 'off', *rules)
         except RedisOpsError as exc:
             raise RedisOpsError('the server refused the ACL rules %s: %s' % (' '.join(rules), exc.message)) from exc
         try:
-            return self._getuser(probe)
+            normalized = self._getuser(probe)
+            if login_user is not None:
+                self._refuse_lockout(login_user, probe, rules, normalized)
+            return normalized
         finally:
             self.client.call('ACL', 'DELUSER', probe)
+
+    def _needed_commands(self) -> list:
+        """Every command this module sends as its login user, with arguments of the same shape."""
+        needed = [('PING',), ('INFO', 'server'), ('ACL', 'GETUSER', 'x'), ('ACL', 'SETUSER', 'x'),
+                  ('ACL', 'DELUSER', 'x'), ('ACL', 'USERS')]
+        if self.params['persist']:
+            if self.client.server_info().is_sentinel:
+                needed.append(('SENTINEL', 'FLUSHCONFIG'))
+            else:
+                needed.append(('CONFIG', 'GET', 'aclfile'))
+                aclfile = config_get_to_dict(self.client.call('CONFIG', 'GET', 'aclfile')).get('aclfile')
+                needed.append(('ACL', 'SAVE') if aclfile else ('CONFIG', 'REWRITE'))
+        return needed
+
+    def _refuse_lockout(self, login_user: str, probe: str, rules: list, normalized: dict) -> None:
+        """Refuse rules for the login user that would take from it a command this module needs.
+
+        Redis 7 and Valkey answer exactly with ACL DRYRUN on the probe user that holds the wanted rules. Older servers
+        have no DRYRUN: there only rules that allow every command (+@all, and no command taken away) are accepted.
+        """
+        denied = []
+        for command in self._needed_commands():
+            try:
+                reply = self.client.call('ACL', 'DRYRUN', probe, *command)
+            except RedisOpsError as exc:
+                if 'UNKNOWN SUBCOMMAND' in exc.message.upper() or 'UNKNOWN COMMAND' in exc.message.upper():
+                    allowed = normalized['commands'].split()
+                    if '+@all' in allowed and not [rule for rule in allowed if rule.startswith('-')]:
+                        return
+                    raise RedisOpsError(
+                        'users: %s is the user this module logs in as, and this server cannot check (no ACL DRYRUN) '
+                        'that the rules %s leave it the commands it needs (%s); give it +@all, or log in as '
+                        'another user' % (login_user, ' '.join(rules) or '(none)',
+                                          ', '.join(' '.join(c[:2]) for c in self._needed_commands()))) from exc
+                raise
+            if reply is not True and str(reply).upper() != 'OK':
+                denied.append(' '.join(command[:2]))
+        if denied:
+            raise RedisOpsError('users: %s is the user this module logs in as; the rules %s would take from it %s, '
+                                'which this module needs, and lock it out of later runs; nothing was changed'
+                                % (login_user, ' '.join(rules) or '(none)', ', '.join(denied)))
 
     def _wanted(self, user: dict, probe: dict) -> dict:
         flags = [flag for flag in probe['flags'] if flag not in _STATE_FLAGS]
@@ -300,7 +354,25 @@ class AclUsersManager:
 
     def run(self) -> dict:
         self._check_inputs()
+        try:
+            return self._run()
+        except RedisOpsError as exc:
+            if not self.commands or self.module.check_mode or not self.params['persist']:
+                raise
+            # Failed midway: save what was already changed, so that the file and the server agree.
+            done = list(self.commands)
+            try:
+                self._persist()
+                note = 'what was changed before the failure was saved (%s)' % self.commands[-1]
+            except RedisOpsError as persist_exc:
+                note = 'saving what was changed before the failure failed too: %s' % persist_exc.message
+            raise RedisOpsError('%s; %s' % (exc.message, note), changed=True, commands=list(self.commands),
+                                changed_before_failure=done) from exc
+
+    def _run(self) -> dict:
+        # Plan every user first (reading, probing, the lock-out check), then change: a refusal changes nothing.
         declared = set()
+        plan = []
         for user in self.params['users']:
             name = user['name']
             declared.add(name)
@@ -308,18 +380,21 @@ class AclUsersManager:
             if user['state'] == 'absent':
                 if live is not None:
                     self.before[name], self.after[name] = self._shown(live), None
-                    self._send(('ACL', 'DELUSER', name), 'ACL DELUSER %s' % name)
+                    plan.append((lambda name=name: self._send(('ACL', 'DELUSER', name), 'ACL DELUSER %s' % name)))
                     self.result['removed'].append(name)
                 continue
-            wanted = self._wanted(user, self._normalized_rules(user['rules']))
+            me = self.params['login_user'] or 'default'
+            wanted = self._wanted(user, self._normalized_rules(user['rules'], login_user=name if name == me else None))
             if live == wanted:
                 continue
             self.before[name] = self._shown(live)
             self.after[name] = self._shown(wanted, live is not None and live['passwords'] != wanted['passwords'])
-            self._setuser(user)
+            plan.append((lambda user=user: self._setuser(user)))
             self.result['created' if live is None else 'updated'].append(name)
         if self.params['purge']:
-            self._purge(declared)
+            plan += self._plan_purge(declared)
+        for step in plan:
+            step()
         changed = any(self.result.values())
         persisted = self._persist() if changed else 'none'
         result = dict(changed=changed, commands=self.commands, persisted=persisted, **self.result)
@@ -327,14 +402,18 @@ class AclUsersManager:
             result['diff'] = dict(before=self.before, after=self.after)
         return result
 
-    def _purge(self, declared: set) -> None:
+    def _plan_purge(self, declared: set) -> list:
         me = self.params['login_user'] or 'default'
+        plan = []
         for name in sorted(str(n) for n in self.client.call('ACL', 'USERS')):
-            if name in declared or name == me:
+            # default is never purged implicitly: deleting it is refused by the server, and disabling it is a choice
+            # to state (users: [{name: default, enabled: false}]).
+            if name in declared or name in (me, 'default'):
                 continue
             self.before[name], self.after[name] = self._shown(self._getuser(name)), None
-            self._send(('ACL', 'DELUSER', name), 'ACL DELUSER %s' % name)
+            plan.append((lambda name=name: self._send(('ACL', 'DELUSER', name), 'ACL DELUSER %s' % name)))
             self.result['removed'].append(name)
+        return plan
 
 
 def main() -> None:

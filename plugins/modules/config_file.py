@@ -32,7 +32,8 @@ attributes:
     description: Reports what would change and which directives would need a restart; writes and sends nothing.
   diff_mode:
     support: full
-    description: Shows the values of the differing directives before and after; secret directives show as C((hidden)).
+    description: Shows the values of the differing directives before and after; secret directives show as C((hidden)) before and
+      C((hidden, changed)) or C((hidden, new)) after, never their value.
   platform:
     platforms: posix
     support: full
@@ -43,7 +44,9 @@ attributes:
 options:
   path:
     description:
-      - The live configuration file.
+      - The live configuration file. Its directory must exist (checked in check mode too).
+      - A new file that holds a secret (C(requirepass), C(masterauth), C(user), C(sentinel auth-pass), ...) is created
+        with mode C(0600) unless O(mode) is given.
     type: path
     required: true
   content:
@@ -62,8 +65,12 @@ options:
   apply_live:
     description:
       - Set the differing directives on the running server with C(CONFIG SET) (data nodes only).
-      - When the server cannot be reached (not started yet), nothing is sent and RV(restart_required) is V(true)
-        if the file changed.
+      - The file is written first (atomically), then the directives are set. When the server refuses a value, the module
+        fails with RV(commands) listing what was set, C(changed=true) and C(restart_required=true), since the file
+        already says what is wanted.
+      - When nothing listens at the address (not started yet), nothing is sent and RV(restart_required) is V(true)
+        if the file changed. A server that answers but refuses the login (wrong O(login_password), missing
+        permission, TLS mismatch) fails the module before anything is written.
     type: bool
     default: false
   restart_directives:
@@ -156,9 +163,9 @@ from ansible.module_utils.basic import AnsibleModule
 from ansible.module_utils.common.text.converters import to_bytes
 
 from ansible_collections.redis_ops.replication.plugins.module_utils.config_file import (
-    SECRET_DIRECTIVES,
     describe,
     differing_directives,
+    is_secret,
     live_value,
     merge,
 )
@@ -168,6 +175,7 @@ from ansible_collections.redis_ops.replication.plugins.module_utils.redis_common
     RedisOpsError,
     connection_argument_spec,
     module_kwargs,
+    is_unreachable,
     validate_connection_params,
 )
 
@@ -181,10 +189,10 @@ class ConfigFileManager:
         self.params = module.params
         self.commands: list = []
         self.applied: list = []
-        self.warnings: list = []
 
     def run(self) -> dict:
         path, content = self.params['path'], self.params['content']
+        self._check_path(path)
         if not content.endswith('\n'):
             content += '\n'
         created = not os.path.exists(path)
@@ -192,30 +200,56 @@ class ConfigFileManager:
         names = differing_directives(content, live)
         file_changed = created or bool(names)
 
-        restart = []
-        if names and not created:
-            self._refuse_unknown_directives(names)
-            restart = self._apply_live(content, names)
-
-        backup_file = None
-        if file_changed and not self.module.check_mode:
-            new_text = content if created or self.params['strategy'] == 'replace' else merge(content, live, names)
-            if self.params['backup'] and not created:
-                backup_file = self.module.backup_local(path)
-            self._write(path, new_text)
+        client = self._client() if names and not created and self.params['apply_live'] else None
+        try:
+            if client is not None:
+                self._refuse_unknown_directives(client, names)
+            live_names, restart = self._plan_live(content, names, reachable=client is not None) \
+                if names and not created else ([], [])
+            backup_file = None
+            if file_changed and not self.module.check_mode:
+                new_text = content if created or self.params['strategy'] == 'replace' else merge(content, live, names)
+                if self.params['backup'] and not created:
+                    backup_file = self.module.backup_local(path)
+                # The file first: when the server refuses a value below, the file still says what is wanted and a
+                # restart applies it; the reverse order left a changed server behind a file that was never written.
+                self._write(path, new_text)
+            if client is not None and not self.module.check_mode:
+                restart += self._apply_live(client, content, live_names)
+        finally:
+            if client is not None:
+                client.close()
         file_args = self.module.load_file_common_arguments(self.params)
+        if created and file_args.get('mode') is None and any(is_secret(name) for name in differing_directives(content, '')):
+            file_args['mode'] = '0600'  # a new file that holds a password is readable by its owner only
         changed = self.module.set_fs_attributes_if_different(file_args, file_changed)
 
+        restart = [name for name in names if name in restart]
         result = dict(changed=changed, directives=names, created=created, applied_live=self.applied,
                       restart_required=bool(restart), restart_directives=restart, commands=self.commands)
         if backup_file:
             result['backup_file'] = backup_file
-        if self.warnings:
-            result['warnings'] = self.warnings
         if file_changed and self.module._diff:
-            before = {'state': 'absent'} if created else describe(live, names)
-            result['diff'] = dict(before=before, after=describe(content, names) if names else {'state': 'present'})
+            result['diff'] = self._diff(content, live, names, created)
         return result
+
+    @staticmethod
+    def _diff(content: str, live: str, names: list, created: bool) -> dict:
+        before = {'state': 'absent'} if created else describe(live, names)
+        after = describe(content, names) if names else {'state': 'present'}
+        for name in names:
+            # Both sides of a secret read "(hidden)": say that it changed, never what it is.
+            if is_secret(name) and after.get(name) is not None:
+                after[name] = '(hidden, changed)' if before.get(name) else '(hidden, new)'
+        return dict(before=before, after=after)
+
+    def _check_path(self, path: str) -> None:
+        """Refuse a path that cannot be written, in check mode too, before anything is sent or written."""
+        if not path or path.endswith('/') or os.path.isdir(path):
+            raise RedisOpsError('path must name a file, got %r' % path)
+        directory = os.path.dirname(path) or '.'
+        if not os.path.isdir(directory):
+            raise RedisOpsError('the directory of path does not exist: %s; nothing was changed' % directory)
 
     def _read(self, path: str) -> str:
         try:
@@ -226,75 +260,74 @@ class ConfigFileManager:
 
     def _write(self, path: str, text: str) -> None:
         directory = os.path.dirname(path) or '.'
-        if not os.path.isdir(directory):
-            raise RedisOpsError('the directory of path does not exist: %s' % directory)
-        fd, tmp = tempfile.mkstemp(dir=directory, prefix='.%s.' % os.path.basename(path))
-        with os.fdopen(fd, 'wb') as handle:
-            handle.write(to_bytes(text, errors='surrogate_or_strict'))
+        try:
+            fd, tmp = tempfile.mkstemp(dir=directory, prefix='.%s.' % os.path.basename(path))
+        except OSError as exc:
+            raise RedisOpsError('cannot write %s: %s; nothing was changed' % (path, exc)) from exc
+        try:
+            with os.fdopen(fd, 'wb') as handle:
+                handle.write(to_bytes(text, errors='surrogate_or_strict'))
+        except (OSError, UnicodeError) as exc:
+            os.unlink(tmp)
+            raise RedisOpsError('cannot write %s: %s; nothing was changed' % (path, exc)) from exc
         self.module.atomic_move(tmp, path, unsafe_writes=self.params['unsafe_writes'])
 
-    def _apply_live(self, content: str, names: list) -> list:
-        """CONFIG SET what can change live; return the directives that need a restart."""
+    def _plan_live(self, content: str, names: list, reachable: bool) -> tuple:
+        """(directives to CONFIG SET, directives that need a restart) for the differing ones."""
         restart_policy = set(self.params['restart_directives'])
         needs_restart = [name for name in names if name in restart_policy or name in NEVER_LIVE or
-                         name.startswith('sentinel ')]
+                         name.startswith('sentinel ') or live_value(content, name) is None]
         live_candidates = [name for name in names if name not in needs_restart]
-        if not self.params['apply_live']:
-            return names
-        if self.module.check_mode or not live_candidates:
-            return needs_restart
-        client = self._client()
-        if client is None:
-            return names
-        try:
-            for name in live_candidates:
-                value = live_value(content, name)
-                if value is None:
-                    needs_restart.append(name)  # removed from the file: only a restart resets it
-                    continue
-                try:
-                    client.call('CONFIG', 'SET', name, value, secret_positions=(3,) if name in SECRET_DIRECTIVES else ())
-                except RedisOpsError as exc:
-                    if any(marker in exc.message.upper() for marker in REFUSED_LIVE):
-                        needs_restart.append(name)
-                        continue
-                    raise RedisOpsError('CONFIG SET %s failed: %s' % (name, exc.message), commands=self.commands,
-                                        changed=bool(self.commands)) from exc
-                self.applied.append(name)
-                shown = '********' if name in SECRET_DIRECTIVES else value
-                self.commands.append('CONFIG SET %s %s' % (name, shown))
-        finally:
-            client.close()
-        return [name for name in names if name in needs_restart]
+        if not (self.params['apply_live'] and reachable):
+            return [], list(names)
+        return live_candidates, needs_restart
 
-    def _refuse_unknown_directives(self, names: list) -> None:
-        """With apply_live, ask the running server whether it knows each directive, before anything is written."""
+    def _apply_live(self, client: RedisClient, content: str, names: list) -> list:
+        """CONFIG SET each directive; return those the server refuses to change at runtime."""
+        refused = []
+        for name in names:
+            value = live_value(content, name)
+            try:
+                client.call('CONFIG', 'SET', name, value, secret_positions=(3,) if is_secret(name) else ())
+            except RedisOpsError as exc:
+                if any(marker in exc.message.upper() for marker in REFUSED_LIVE):
+                    refused.append(name)
+                    continue
+                raise RedisOpsError('the file was written, but CONFIG SET %s failed: %s; the server keeps its old '
+                                    'value until it is restarted' % (name, exc.message), commands=self.commands,
+                                    changed=True, restart_required=True, applied_live=self.applied) from exc
+            self.applied.append(name)
+            shown = '********' if is_secret(name) else value
+            self.commands.append('CONFIG SET %s %s' % (name, shown))
+        return refused
+
+    def _refuse_unknown_directives(self, client: RedisClient, names: list) -> None:
+        """Ask the running server whether it knows each directive, before anything is written."""
         candidates = [name for name in names if name not in NEVER_LIVE and name not in ('save',) and
                       not name.startswith('sentinel ')]
-        if not (self.params['apply_live'] and candidates):
-            return
-        client = self._client()
-        if client is None:
-            return
-        try:
-            unknown = [name for name in candidates if not client.call('CONFIG', 'GET', name)]
-        finally:
-            client.close()
+        unknown = [name for name in candidates if not client.call('CONFIG', 'GET', name)]
         if unknown:
             raise RedisOpsError('the server does not know the directive(s) %s; nothing was changed (check the '
                                 'spelling, e.g. in redis_config_extra)' % ', '.join(unknown))
 
     def _client(self) -> RedisClient | None:
+        """A client of the running server, or None when it does not run (yet): then a restart applies the file.
+
+        Only a server that cannot be reached counts as not running. A wrong password, a missing permission or a TLS
+        mismatch fails the module: treating them as "not running" would ask for a restart of a running server.
+        """
         if REDIS_IMPORT_ERROR is not None:
-            self.warnings.append('redis-py is missing, so nothing was applied live; a restart is needed')
+            self.module.warn('redis-py is missing, so nothing was applied live; a restart is needed')
             return None
         validate_connection_params(self.params)
         client = RedisClient(self.params)
         try:
             client.call('PING')
         except RedisOpsError as exc:
-            self.warnings.append('the server is not reachable (%s), so nothing was applied live' % exc.message)
             client.close()
+            if not is_unreachable(exc):
+                raise RedisOpsError('apply_live: %s; nothing was changed' % exc.message) from exc
+            self.module.warn('the server is not reachable (%s), so nothing was applied live' % exc.message)
             return None
         return client
 

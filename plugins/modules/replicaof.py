@@ -46,6 +46,10 @@ options:
   primary_host:
     description:
       - Host name or IP address of the primary to replicate from. Required with O(state=replica).
+      - A host name, an IPv4 or an IPv6 address; anything else (a list, a value with white space or a newline) is
+        refused before any change.
+      - Before pointing the replica at it, the module connects to it as the replica will. A Sentinel or a service
+        that does not speak the Redis protocol there is refused; nothing listening yet is a warning.
     type: str
     aliases: [master_host]
   primary_port:
@@ -71,6 +75,8 @@ options:
       - Run C(CONFIG REWRITE) after a change, so that the configuration file keeps it.
       - When the server cannot rewrite its file (it runs without one, or the file is not writable),
         the module fails after the live change and says so; set V(false) to accept a live-only change.
+      - Where the module can read the server's config file (it runs on the server's host), a live state that the file
+        lacks (an earlier C(CONFIG REWRITE) failed) is saved with C(CONFIG REWRITE) too, and the run reports a change.
     type: bool
     default: true
   wait_for_sync:
@@ -157,16 +163,24 @@ server:
   sample: {"flavor": "redis", "version": "7.0.15", "mode": "standalone", "run_id": "3f2a...", "tcp_port": 6380}
 '''
 
+import os
 import time
 
 from ansible.module_utils.basic import AnsibleModule
 
+from ansible_collections.redis_ops.replication.plugins.module_utils.config_file import (
+    group_directives,
+    parse_directives,
+)
 from ansible_collections.redis_ops.replication.plugins.module_utils.redis_common import (
     RedisClient,
     RedisOpsError,
     connection_argument_spec,
     module_kwargs,
+    is_unreachable,
     run_module,
+    validate_host,
+    validate_int,
     validate_port,
 )
 from ansible_collections.redis_ops.replication.plugins.module_utils.redis_info import (
@@ -200,8 +214,8 @@ class ReplicaofManager:
             raise RedisOpsError('%s is a Sentinel, not a Redis data node: point login_host/login_port at the '
                                 'redis-server instance to configure' % self.client.target)
         validate_port(self.params['primary_port'], 'primary_port')
-        if self.params['wait_timeout'] < 0:
-            raise RedisOpsError('wait_timeout must be 0 or more seconds, got %s' % self.params['wait_timeout'])
+        validate_host(self.params['primary_host'], 'primary_host')
+        validate_int(self.params['wait_timeout'], 'wait_timeout', minimum=0, maximum=86400)
 
     def _is_self(self, server) -> bool:
         host, port = self.params['primary_host'], self.params['primary_port']
@@ -237,13 +251,17 @@ class ReplicaofManager:
         plan = self._plan_config('primary_user', 'masteruser', secret=False)
         plan += self._plan_config('primary_auth', 'masterauth', secret=True)
         plan += self._plan_topology(status, server)
-        self.changed = bool(plan)
+        unsaved = self._unsaved(server, status) if not plan and self.params['persist'] else []
+        self.changed = bool(plan or unsaved)
+        if unsaved:
+            self.diff_before['config_file'] = 'lacks the live %s' % ', '.join(unsaved)
+            self.diff_after['config_file'] = 'saved with CONFIG REWRITE'
 
         persisted = False
         if not self.module.check_mode:
             for args, secret_positions in plan:
                 self._send(args, secret_positions)
-            if plan and self.params['persist']:
+            if (plan or unsaved) and self.params['persist']:
                 self._send(('CONFIG', 'REWRITE'), failure=(
                     'the change was applied live but CONFIG REWRITE failed, so a restart would undo it; make the '
                     'config file writable by the server, or set persist=false to accept a live-only change'))
@@ -254,6 +272,34 @@ class ReplicaofManager:
             final = self._wait_for_sync() if self.params['wait_for_sync'] else \
                 replication_status(self.client.info('replication'))
         return self._result(final, server, persisted)
+
+    def _unsaved(self, server, status: dict) -> list:
+        """What the live server has right but its config file lacks (an earlier CONFIG REWRITE failed).
+
+        Only answerable where the module can read the server's file (it runs on the server's host); elsewhere the
+        live state is all there is to compare.
+        """
+        path = server.config_file
+        if not path or not os.path.isfile(path) or not os.access(path, os.R_OK):
+            return []
+        try:
+            with open(path, encoding='utf-8', errors='surrogateescape') as handle:
+                saved = group_directives(parse_directives(handle.read()))
+        except OSError:
+            return []
+        lacking = []
+        replicaof = saved.get('replicaof')
+        if self.params['state'] == 'primary':
+            if replicaof:
+                lacking.append('role (the file still has replicaof %s)' % ' '.join(replicaof))
+        elif not (replicaof and len(replicaof) == 2 and replicaof[1] == str(status['primary_port'])
+                  and same_address(replicaof[0], status['primary_host'])):
+            lacking.append('replicaof')
+        if self.params['primary_auth'] and saved.get('masterauth') != (self.params['primary_auth'],):
+            lacking.append('primary_auth')
+        if self.params['primary_user'] and saved.get('masteruser') != (self.params['primary_user'],):
+            lacking.append('primary_user')
+        return lacking
 
     @staticmethod
     def _topology(role, host, port) -> dict:
@@ -290,8 +336,58 @@ class ReplicaofManager:
         if self._is_self(server):
             raise RedisOpsError('primary_host=%s primary_port=%s is this instance itself (%s); an instance cannot '
                                 'replicate from itself' % (host, port, self.client.target))
+        self._probe_primary(host, port)
         self.diff_after.update(self._topology('replica', host, port))
         return [((command, host, str(port)), ())]
+
+    def _probe_primary(self, host: str, port: int) -> None:
+        """Refuse a primary that answers but is no Redis data node (a Sentinel port, another TCP service).
+
+        It logs in as the replica will (primary_user/primary_auth, else the replica's own masteruser/masterauth).
+        Nothing listening yet is allowed (the replica retries); a refused login is a warning, since the server
+        that refused it is a Redis.
+        """
+        user = self.params['primary_user'] if self.params['primary_user'] is not None else \
+            (self._config_value('masteruser') or None)
+        password = self.params['primary_auth'] if self.params['primary_auth'] is not None else \
+            (self._config_value('masterauth') or None)
+        probe = RedisClient(dict(self.params, login_host=host, login_port=port, login_unix_socket=None,
+                                 login_user=user if password else None, login_password=password,
+                                 connect_timeout=min(self.params['connect_timeout'], 5.0),
+                                 command_timeout=min(self.params['command_timeout'], 5.0)),
+                            'primary_user', 'primary_auth')
+        where = '%s:%s' % (('[%s]' % host) if ':' in host else host, port)
+        try:
+            try:
+                server = probe.server_info()
+            except RedisOpsError as exc:
+                if not password or 'NO PASSWORD CONFIGURED' not in exc.message.upper():
+                    raise
+                # It has no password: ask again without one, to learn what it is.
+                probe.close()
+                probe = RedisClient(dict(probe.params, login_user=None, login_password=None))
+                server = probe.server_info()
+                self.module.warn('the primary %s has no password, but the replica will send one (primary_auth or '
+                                 'its masterauth)' % where)
+        except RedisOpsError as exc:
+            upper = exc.message.upper()
+            if 'NOPERM' in upper or 'LACKS THE PERMISSION' in upper:
+                return  # a Redis with ACLs, where the replication user may not run INFO: nothing more to learn
+            if is_unreachable(exc):
+                self.module.warn('nothing answers at primary_host/primary_port %s yet (%s); the replica keeps trying'
+                                 % (where, exc.message))
+            elif 'AUTHENTICATION' in upper or 'NOAUTH' in upper or 'WRONGPASS' in upper:
+                self.module.warn('the primary %s refused the login the replica will use: %s; the replica will not '
+                                 'sync until primary_auth/primary_user match it' % (where, exc.message))
+            else:
+                raise RedisOpsError('primary_host/primary_port %s does not answer like a Redis or Valkey server: %s; '
+                                    'nothing was changed' % (where, exc.message)) from exc
+            return
+        finally:
+            probe.close()
+        if server.is_sentinel:
+            raise RedisOpsError('primary_host/primary_port %s is a Sentinel, not a Redis data node: give the port of '
+                                'the primary redis-server; nothing was changed' % where)
 
     def _send(self, args: tuple, secret_positions: tuple = (), failure: str | None = None) -> None:
         try:

@@ -204,7 +204,10 @@ from ansible_collections.redis_ops.replication.plugins.module_utils.redis_common
     connection_argument_spec,
     module_kwargs,
     run_module,
+    validate_host,
     validate_port,
+    validate_seconds,
+    validate_word,
 )
 from ansible_collections.redis_ops.replication.plugins.module_utils.redis_info import config_get_to_dict, same_address
 from ansible_collections.redis_ops.replication.plugins.module_utils.sentinel import (
@@ -239,7 +242,6 @@ class Switchover:
         self.sentinel = sentinel
         self.name = module.params['name']
         self.commands: list = []
-        self.warnings: list = []
         self._clients: dict = {}
         self._restore_priority: dict = {}
 
@@ -250,7 +252,9 @@ class Switchover:
             params = dict(self.params, login_host=host, login_port=int(port), login_unix_socket=None)
             if data:
                 params.update(login_user=self.params['data_user'], login_password=self.params['data_password'])
-            self._clients[key] = RedisClient(params)
+                self._clients[key] = RedisClient(params, 'data_user', 'data_password')
+            else:
+                self._clients[key] = RedisClient(params)
         return self._clients[key]
 
     def data_node(self, node: dict) -> RedisClient:
@@ -304,6 +308,20 @@ class Switchover:
             return 'its link to the primary is %s' % replica.get('master-link-status')
         return None
 
+    def _live_priority(self, replica: dict) -> int:
+        """replica-priority as the replica itself has it now.
+
+        Sentinel's slave-priority comes from an INFO up to 10 s old: right after a switchover it still shows the 0 that
+        the previous run set and restored, so it is never trusted for a decision.
+        """
+        client = self.data_node(dict(host=str(replica['ip']), port=int(replica['port'])))
+        value = config_get_to_dict(client.call('CONFIG', 'GET', 'replica-priority')).get('replica-priority')
+        try:
+            return int(value)
+        except (TypeError, ValueError):
+            raise SwitchoverError('%s did not report its replica-priority (CONFIG GET replica-priority answered %r)'
+                                  % (client.target, value))
+
     def _choose_target(self, replicas: list, primary: dict) -> dict:
         if self.params['target_host']:
             wanted = [r for r in replicas if int(r['port']) == self.params['target_port']
@@ -315,13 +333,21 @@ class Switchover:
             reason = self._is_eligible(wanted[0])
             if reason:
                 raise SwitchoverError('cannot promote %s: %s' % (address(wanted[0]['ip'], wanted[0]['port']), reason))
+            if self._live_priority(wanted[0]) == 0:
+                raise SwitchoverError('cannot promote %s: its replica-priority is 0 (Sentinel never promotes it)'
+                                      % address(wanted[0]['ip'], wanted[0]['port']))
             return wanted[0]
-        eligible = [r for r in replicas if self._is_eligible(r) is None and int(r.get('slave-priority', 100)) > 0]
-        if not eligible:
+        candidates = []
+        for replica in replicas:
+            if self._is_eligible(replica) is not None:
+                continue
+            priority = self._live_priority(replica)
+            if priority > 0:
+                candidates.append((priority, -int(replica.get('slave-repl-offset', 0)), str(replica.get('run-id', '')), replica))
+        if not candidates:
             raise SwitchoverError('no replica of %s at %s can be promoted (each is down, disconnected or has replica-priority 0)'
                                   % (self.name, address(primary['host'], primary['port'])))
-        return sorted(eligible, key=lambda r: (int(r.get('slave-priority', 100)), -int(r.get('slave-repl-offset', 0)),
-                                               str(r.get('run-id', ''))))[0]
+        return sorted(candidates, key=lambda candidate: candidate[:3])[0][3]
 
     def _resolve_method(self) -> str:
         method = self.params['method']
@@ -337,18 +363,25 @@ class Switchover:
 
     # -- changing ---------------------------------------------------------------------------------------------
     def _make_sentinel_pick(self, target: dict, replicas: list) -> None:
-        """Give every other promotable replica replica-priority 0, and wait until Sentinel sees it."""
-        others = [r for r in replicas if r is not target and self._is_eligible(r) is None and int(r.get('slave-priority', 100)) > 0]
-        # Sentinel's value comes from an INFO up to 10 s old (a replica that just restarted may have another one):
-        # ask the replica itself.
-        target_node = self.data_node(dict(host=str(target['ip']), port=int(target['port'])))
-        live = config_get_to_dict(target_node.call('CONFIG', 'GET', 'replica-priority')).get('replica-priority')
-        if int(target.get('slave-priority', 100)) == 0 or str(live) == '0':
-            raise SwitchoverError('cannot promote %s: its replica-priority is 0 (Sentinel never promotes it)'
-                                  % address(target['ip'], target['port']))
-        for replica in others:
+        """Give every other replica that could be promoted replica-priority 0, and wait until Sentinel sees it.
+
+        Which replicas could be promoted is read from each replica itself, never from Sentinel's cached slave-priority.
+        """
+        others = []
+        for replica in replicas:
+            if replica is target:
+                continue
             client = self.data_node(dict(host=str(replica['ip']), port=int(replica['port'])))
-            current = config_get_to_dict(client.call('CONFIG', 'GET', 'replica-priority')).get('replica-priority')
+            try:
+                current = config_get_to_dict(client.call('CONFIG', 'GET', 'replica-priority')).get('replica-priority')
+            except RedisOpsError as exc:
+                if self._is_eligible(replica) is not None:
+                    continue  # Sentinel cannot promote it either (down or disconnected).
+                raise SwitchoverError('cannot make sure that Sentinel promotes %s and not %s: %s' % (
+                    address(target['ip'], target['port']), client.target, exc.message))
+            if str(current) == '0':
+                continue
+            others.append(replica)
             self._restore_priority[(str(replica['ip']), int(replica['port']))] = current
             self.send(client, 'CONFIG', 'SET', 'replica-priority', '0')
         end = deadline_after(self.params['timeout'])
@@ -365,7 +398,7 @@ class Switchover:
                 raise SwitchoverError('%s did not notice the replica-priority of %s within %ss' % (
                     self.sentinel.target, ', '.join(['%s (0)' % address(*key) for key in late]
                                                     + ([] if priorities.get(target_key, 0) > 0 else
-                                                       ['%s (%s)' % (address(*target_key), live)])),
+                                                       ['%s (above 0)' % address(*target_key)])),
                     self.params['timeout']))
             time.sleep(0.2)
 
@@ -379,8 +412,8 @@ class Switchover:
                 # priority 0 and never be promoted.
                 self._persist(client)
             except RedisOpsError as exc:
-                self.warnings.append('could not restore replica-priority %s on %s: %s; it stays 0 until the next restart or '
-                                     'site.yml run' % (value, address(host, port), exc.message))
+                self.module.warn('could not restore replica-priority %s on %s: %s; it stays 0 until the next restart or '
+                                 'site.yml run' % (value, address(host, port), exc.message))
         self._restore_priority = {}
 
     def _wait_for_sentinel_switch(self, old: dict, seconds: float) -> dict | None:
@@ -435,15 +468,15 @@ class Switchover:
             try:
                 self.send(old, 'CLIENT', 'UNPAUSE')
             except RedisOpsError as exc:
-                self.warnings.append('could not lift the write pause on %s (%s); it ends on its own after %ss'
-                                     % (old.target, exc.message, self.params['pause_timeout']))
+                self.module.warn('could not lift the write pause on %s (%s); it ends on its own after %ss'
+                                 % (old.target, exc.message, self.params['pause_timeout']))
 
     def _persist(self, client: RedisClient) -> None:
         try:
             self.send(client, 'CONFIG', 'REWRITE')
         except RedisOpsError as exc:
-            self.warnings.append('%s could not save its new role with CONFIG REWRITE (%s); Sentinel rewrites it again '
-                                 'when it reconfigures the node' % (client.target, exc.message))
+            self.module.warn('%s could not save its new role with CONFIG REWRITE (%s); Sentinel rewrites it again '
+                             'when it reconfigures the node' % (client.target, exc.message))
 
     def _wait_until_settled(self, primary: dict, promoted: dict, sentinels: list) -> list:
         """Every reachable Sentinel names the new primary, no failover runs, the old primary follows it."""
@@ -473,11 +506,15 @@ class Switchover:
 
     # -- the run ----------------------------------------------------------------------------------------------
     def _check_inputs(self) -> None:
+        validate_word(self.name, 'name', 'name of the monitored primary')
         validate_port(self.params['target_port'], 'target_port')
         validate_port(self.params['current_primary_port'], 'current_primary_port')
+        validate_host(self.params['target_host'], 'target_host')
+        validate_host(self.params['current_primary_host'], 'current_primary_host')
         for option in ('pause_timeout', 'catch_up_timeout', 'timeout'):
-            if self.params[option] <= 0:
-                raise SwitchoverError('%s must be a positive number of seconds, got %s' % (option, self.params[option]))
+            validate_seconds(self.params[option], option)
+        if self.params['data_user'] is not None and self.params['data_password'] is None:
+            raise SwitchoverError('data_user is set but data_password is not: an ACL user always needs its password')
         if self.params['catch_up_timeout'] >= self.params['pause_timeout']:
             raise SwitchoverError('catch_up_timeout (%ss) must be shorter than pause_timeout (%ss): the catch-up happens while '
                                   'writes are paused' % (self.params['catch_up_timeout'], self.params['pause_timeout']))
@@ -490,8 +527,6 @@ class Switchover:
         if changed:
             result['diff'] = dict(before=dict(primary=address(previous['host'], previous['port'])),
                                   after=dict(primary=address(primary['host'], primary['port'])))
-        if self.warnings:
-            result['warnings'] = self.warnings
         result.update(extra)
         return result
 
@@ -499,7 +534,10 @@ class Switchover:
         try:
             return self._run()
         except RedisOpsError as exc:
-            raise RedisOpsError(exc.message, commands=self.commands, **{k: v for k, v in exc.details.items() if k != 'commands'}) from exc
+            details = {k: v for k, v in exc.details.items() if k != 'commands'}
+            # Once a command that changes state went out, the run changed something, whatever failed later.
+            details.setdefault('changed', bool(self.commands))
+            raise RedisOpsError(exc.message, commands=self.commands, **details) from exc
         finally:
             self.close()
 
@@ -539,7 +577,7 @@ class Switchover:
             raise SwitchoverError('only %d of %d Sentinels answer (%s); a switchover needs a majority' % (
                 len(views) - len(unreachable), len(views), '; '.join(view['error'] for view in unreachable)))
         for view in unreachable:
-            self.warnings.append('Sentinel %s did not answer: %s' % (view['address'], view['error']))
+            self.module.warn('Sentinel %s did not answer: %s' % (view['address'], view['error']))
         # Prove the data nodes answer before touching anything.
         for node in (primary, target):
             self.data_node(node).call('PING')
@@ -563,12 +601,35 @@ class Switchover:
             views = self._wait_until_settled(primary, promoted, sentinels)
         finally:
             self._restore_priorities()
-        if not (promoted['port'] == target['port'] and same_address(promoted['host'], target['host'])):
-            self.warnings.append('Sentinel promoted %s instead of %s' % (
-                address(promoted['host'], promoted['port']), address(target['host'], target['port'])))
-        return self._result(True, 'switched ' + plan.split(' ', 1)[1], promoted, primary, method=method,
+        actual = self._live_primary(promoted, primary, target)
+        if not (actual['port'] == target['port'] and same_address(actual['host'], target['host'])):
+            raise SwitchoverError('the switchover of %s went to %s, not to the requested %s: the primary is now %s' % (
+                self.name, address(actual['host'], actual['port']), address(target['host'], target['port']),
+                address(actual['host'], actual['port'])), changed=True, primary=actual, previous_primary=primary,
+                sentinels=views)
+        return self._result(True, 'switched ' + plan.split(' ', 1)[1], actual, primary, method=method,
                             write_pause_seconds=round(pause_seconds, 3),
                             duration_seconds=round(time.monotonic() - started, 3), sentinels=views)
+
+    def _live_primary(self, promoted: dict, primary: dict, target: dict) -> dict:
+        """The primary as the data nodes themselves say, after the Sentinels agreed on ``promoted``.
+
+        Sentinel's word is not the outcome: the node it names must say role:master, and the requested target must
+        either be that node or replicate from it.
+        """
+        info = self.data_node(promoted).info('replication')
+        if info.get('role') != 'master':
+            raise SwitchoverError('the Sentinels name %s as the primary of %s, but it says role:%s; the primary before '
+                                  'was %s' % (address(promoted['host'], promoted['port']), self.name, info.get('role'),
+                                              address(primary['host'], primary['port'])),
+                                  changed=True, primary=promoted, previous_primary=primary)
+        if not (promoted['port'] == target['port'] and same_address(promoted['host'], target['host'])):
+            target_info = self.data_node(target).info('replication')
+            if target_info.get('role') == 'master':
+                raise SwitchoverError('both %s (named by the Sentinels) and the requested %s say role:master for %s' % (
+                    address(promoted['host'], promoted['port']), address(target['host'], target['port']), self.name),
+                    changed=True, primary=promoted, previous_primary=primary)
+        return promoted
 
 
 def main() -> None:

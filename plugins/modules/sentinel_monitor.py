@@ -45,6 +45,7 @@ options:
   name:
     description:
       - Name of the monitored primary (the C(master-name) of C(sentinel monitor)).
+      - Non-empty, without white space, quotes or control characters, because Sentinel writes it into its file unquoted.
     type: str
     required: true
   state:
@@ -56,7 +57,8 @@ options:
   host:
     description:
       - Address of the primary to monitor when O(name) is not monitored yet (or with O(force_address=true)).
-      - An IP address, unless the Sentinel runs with C(sentinel resolve-hostnames yes).
+      - An IP address, unless the Sentinel runs with C(sentinel resolve-hostnames yes). Anything that is not a host name,
+        an IPv4 or an IPv6 address is refused before any change.
       - Required with O(state=present).
     type: str
     aliases: [primary_host, master_host]
@@ -68,7 +70,9 @@ options:
     aliases: [primary_port, master_port]
   quorum:
     description:
-      - Number of Sentinels that must agree that the primary is down before a failover starts. At least 1.
+      - Number of Sentinels that must agree that the primary is down before a failover starts. From 1 to 2147483647.
+      - When it is larger than the number of Sentinels this Sentinel knows to monitor O(name) (itself included),
+        the module warns, because such a quorum is never reached.
       - Required with O(state=present).
     type: int
   auth_pass:
@@ -77,11 +81,14 @@ options:
       - Sentinel never reveals this value, so the module compares it with the Sentinel's configuration file when it
         can read it and prove it is that Sentinel's file (by its C(sentinel myid)); otherwise see O(update_password).
       - Never shown in output or diff.
+      - Sentinel writes it back into its configuration file unquoted (C(SENTINEL FLUSHCONFIG), every failover), so a
+        password with white space, a quote or a control character would stop Sentinel from starting again; such a
+        password is refused before any change. Every other printable character, C(#) and backslashes included, is kept.
     type: str
   auth_user:
     description:
       - ACL user Sentinel uses to connect to the primary and its replicas (C(sentinel auth-user)).
-      - Compared like O(auth_pass).
+      - Compared like O(auth_pass), and refused with white space or quotes like it.
     type: str
   update_password:
     description:
@@ -94,15 +101,16 @@ options:
     default: always
   down_after_milliseconds:
     description:
-      - Milliseconds without a valid reply after which Sentinel considers the primary down.
+      - Milliseconds without a valid reply after which Sentinel considers the primary down. From 1 to 2147483647.
     type: int
   failover_timeout:
     description:
-      - Failover timeout in milliseconds (C(sentinel failover-timeout)).
+      - Failover timeout in milliseconds (C(sentinel failover-timeout)). From 1 to 2147483647.
     type: int
   parallel_syncs:
     description:
       - Number of replicas that resynchronise with the new primary at the same time after a failover.
+        From 1 to 2147483647.
     type: int
   notification_script:
     description:
@@ -208,7 +216,10 @@ from ansible_collections.redis_ops.replication.plugins.module_utils.redis_common
     connection_argument_spec,
     module_kwargs,
     run_module,
+    validate_host,
+    validate_int,
     validate_port,
+    validate_word,
 )
 from ansible_collections.redis_ops.replication.plugins.module_utils.redis_info import same_address
 from ansible_collections.redis_ops.replication.plugins.module_utils.sentinel import (
@@ -248,18 +259,21 @@ class SentinelMonitorManager:
         self.params = module.params
         self.name = module.params['name']
         self.commands: list = []
-        self.warnings: list = []
 
     def _check_inputs(self) -> None:
+        validate_word(self.name, 'name', 'name of the monitored primary')
         require_sentinel(self.client)
         if self.params['state'] == 'absent':
             return
         validate_port(self.params['port'], 'port')
-        if self.params['quorum'] < 1:
-            raise RedisOpsError('quorum must be at least 1, got %s' % self.params['quorum'])
-        for option in ('down_after_milliseconds', 'failover_timeout', 'parallel_syncs'):
-            if self.params[option] is not None and self.params[option] < 1:
-                raise RedisOpsError('%s must be at least 1, got %s' % (option, self.params[option]))
+        validate_host(self.params['host'], 'host')
+        for option in ('quorum', 'down_after_milliseconds', 'failover_timeout', 'parallel_syncs'):
+            validate_int(self.params[option], option)
+        validate_word(self.params['auth_pass'], 'auth_pass', 'password')
+        validate_word(self.params['auth_user'], 'auth_user', 'user name')
+        for option in ('notification_script', 'client_reconfig_script'):
+            if self.params[option]:
+                validate_word(self.params[option], option, 'script path')
         if self.params['auth_user'] is not None and self.params['auth_pass'] is None:
             raise RedisOpsError('auth_user is set but auth_pass is not: Sentinel needs the password of that ACL user')
 
@@ -324,7 +338,7 @@ class SentinelMonitorManager:
         if known is None:
             if self.params['update_password'] == 'on_create':
                 return []
-            self.warnings.append(
+            self.module.warn(
                 'auth_pass/auth_user cannot be read back from the Sentinel at %s (its configuration file is not '
                 'readable here), so they were set again and the task reports a change; run the module on the '
                 "Sentinel's host with read access to its configuration file, or set update_password=on_create"
@@ -346,7 +360,7 @@ class SentinelMonitorManager:
 
     def _needs_reset(self, current: dict) -> bool:
         if 'failover_in_progress' in flags_of(current) or 'promoted' in flags_of(current):
-            self.warnings.append('not resetting %s: a failover is in progress' % self.name)
+            self.module.warn('not resetting %s: a failover is in progress' % self.name)
             return False
         peers = list_replicas(self.client, self.name) + list_sentinels(self.client, self.name)
         return any(flag in STALE_FLAGS for peer in peers for flag in flags_of(peer))
@@ -358,6 +372,8 @@ class SentinelMonitorManager:
                 self._send(args)
             self._send(('SENTINEL', 'FLUSHCONFIG'))
         final = after
+        if self.params['state'] == 'present':
+            self._warn_unreachable_quorum()
         if not self.module.check_mode and self.params['state'] == 'present':
             final = describe_master(get_master(self.client, self.name))
         elif not self.module.check_mode:
@@ -366,11 +382,20 @@ class SentinelMonitorManager:
             changed=changed, commands=self.commands, master=final, address_differs=address_differs, reset=reset,
             current_host=final.get('host') if final else None, current_port=final.get('port') if final else None,
         )
-        if self.warnings:
-            result['warnings'] = self.warnings
         if changed and self.module._diff:
             result['diff'] = dict(before=self._diffable(before), after=self._diffable(after))
         return result
+
+    def _warn_unreachable_quorum(self) -> None:
+        """A quorum larger than the Sentinels that know the primary means no failover can ever be agreed."""
+        known = 1
+        if get_master(self.client, self.name) is not None:
+            known += len(list_sentinels(self.client, self.name))
+        if self.params['quorum'] > known:
+            self.module.warn('quorum %d for %s is more than the %d Sentinel(s) that %s knows monitor it (itself '
+                             'included): failover needs that many to agree. Right after the first deployment the '
+                             'Sentinels may not have discovered each other yet; otherwise lower quorum or add Sentinels'
+                             % (self.params['quorum'], self.name, known, self.client.target))
 
     @staticmethod
     def _diffable(state: dict) -> dict:

@@ -102,7 +102,7 @@ def test_secret_change_is_applied_and_hidden(node, run_module):
     content = wanted(node).replace('masterauth %s' % PASSWORD, 'masterauth %s' % SENTINEL_PASSWORD)
     run = run_module('config_file', args_for(node, content, apply_live=True))
     assert run['commands'] == ['CONFIG SET masterauth ********']
-    assert run['diff']['before'] == {'masterauth': '(hidden)'} and run['diff']['after'] == {'masterauth': '(hidden)'}
+    assert run['diff']['before'] == {'masterauth': '(hidden)'} and run['diff']['after'] == {'masterauth': '(hidden, changed)'}
     assert node.client().config_get('masterauth')['masterauth'] == SENTINEL_PASSWORD
 
 

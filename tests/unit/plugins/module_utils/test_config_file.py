@@ -63,3 +63,36 @@ def test_values_sent_live_are_not_normalised_and_secrets_not_described():
     assert live_value('save 900 1\nsave 300 10\n', 'save') == '900 1 300 10'
     assert describe(WANTED, ['requirepass', 'dir', 'maxmemory']) == {
         'requirepass': '(hidden)', 'dir': '/var/lib/redis/6379', 'maxmemory': None}
+
+
+SENTINEL_TWO_MASTERS = ('port 26379\nsentinel myid abc\n'
+                        'sentinel monitor orders 10.0.0.1 6379 2\nsentinel auth-pass orders secret-a\n'
+                        'sentinel monitor sessions 10.0.0.5 6379 2\nsentinel auth-pass sessions secret-b\n'
+                        'sentinel down-after-milliseconds sessions 5000\n')
+
+
+def test_sentinel_directives_of_one_master_leave_another_master_alone():
+    """Content naming only 'orders' neither differs in nor drops the lines of 'sessions'."""
+    desired = 'port 26379\nsentinel monitor orders 10.0.0.1 6379 3\nsentinel auth-pass orders secret-a\n'
+    names = differing_directives(desired, SENTINEL_TWO_MASTERS)
+    assert names == ['sentinel monitor orders']
+    merged = merge(desired, SENTINEL_TWO_MASTERS, names)
+    assert 'sentinel monitor orders 10.0.0.1 6379 3\n' in merged
+    assert 'sentinel monitor sessions 10.0.0.5 6379 2\n' in merged
+    assert 'sentinel auth-pass sessions secret-b\n' in merged
+    assert 'sentinel down-after-milliseconds sessions 5000\n' in merged
+    assert merged.count('sentinel monitor') == 2
+
+
+def test_a_new_master_is_added_next_to_the_others():
+    desired = 'sentinel monitor billing 10.0.0.9 6379 2\nsentinel auth-pass billing "p w"\n'
+    names = differing_directives(desired, SENTINEL_TWO_MASTERS)
+    assert names == ['sentinel monitor billing', 'sentinel auth-pass billing']
+    merged = merge(desired, SENTINEL_TWO_MASTERS, names)
+    assert merged.count('sentinel monitor') == 3 and 'sentinel auth-pass billing "p w"' in merged
+
+
+def test_per_master_secrets_stay_hidden_and_global_sentinel_directives_keep_their_name():
+    assert describe(SENTINEL_TWO_MASTERS, ['sentinel auth-pass orders']) == {'sentinel auth-pass orders': '(hidden)'}
+    assert describe(SENTINEL_TWO_MASTERS, ['sentinel myid']) == {'sentinel myid': 'abc'}
+    assert differing_directives('sentinel auth-pass orders other\n', SENTINEL_TWO_MASTERS) == ['sentinel auth-pass orders']

@@ -37,10 +37,12 @@ class FakeModule:
 class RecordedClient:
     """Stands in for a RedisClient of a Sentinel or data node: records every call, answers from a table."""
 
-    def __init__(self, target, flavor='redis', version=(7, 0, 15), mode='sentinel'):
+    def __init__(self, target, flavor='redis', version=(7, 0, 15), mode='sentinel', role='master', priority='100'):
         self.target = target
         self._server = ServerInfo(flavor, version, mode, 'run', 26379, '/etc/sentinel.conf', '.'.join(map(str, version)))
         self.calls = []
+        self.role = role
+        self.priority = priority
 
     def server_info(self):
         return self._server
@@ -49,7 +51,13 @@ class RecordedClient:
         self.calls.append(args)
         if args[:2] == ('SENTINEL', 'GET-MASTER-ADDR-BY-NAME'):
             return ['10.0.0.1', '6379']
+        if args == ('CONFIG', 'GET', 'replica-priority'):
+            return ['replica-priority', self.priority]
         return 'OK'
+
+    def info(self, section):
+        self.calls.append(('INFO', section))
+        return {'role': self.role}
 
     def close(self):
         pass
@@ -115,7 +123,8 @@ def test_coordinated_failover_asks_sentinel_and_pauses_nothing_itself(valkey9, m
     assert ('SENTINEL', 'FAILOVER', 'mymaster', 'COORDINATED') in sentinel.calls
     # The server pauses and hands over by itself: the module sends no CLIENT PAUSE and no REPLICAOF.
     sent_to_nodes = [call for node in nodes.values() for call in node.calls]
-    assert sent_to_nodes == [('PING',), ('PING',)]
+    assert [call for call in sent_to_nodes if call[0] not in ('CONFIG', 'INFO') or call[1] not in ('GET', 'replication')] \
+        == [('PING',), ('PING',)]
     assert result['write_pause_seconds'] == 0
     assert result['diff'] == dict(before=dict(primary='10.0.0.1:6379'), after=dict(primary='10.0.0.2:6379'))
 
@@ -141,4 +150,53 @@ def test_check_mode_reports_the_coordinated_plan_and_sends_nothing(valkey9):
     assert result['msg'] == 'would switch mymaster from 10.0.0.1:6379 to 10.0.0.3:6379 (method coordinated)'
     assert result['commands'] == []
     assert not [call for call in sentinel.calls if call[:2] == ('SENTINEL', 'FAILOVER')]
-    assert [call for node in nodes.values() for call in node.calls] == [('PING',), ('PING',)]
+    # It read each replica's own replica-priority (not Sentinel's cached one) and changed nothing.
+    calls = [call for node in nodes.values() for call in node.calls]
+    assert sorted(set(calls)) == [('CONFIG', 'GET', 'replica-priority'), ('PING',)]
+
+
+def test_a_stale_sentinel_priority_neither_refuses_nor_skips_pinning(valkey9, monkeypatch):
+    """Sentinel still shows the 0 a previous switchover set on 10.0.0.2 and restored: the replicas' own values decide."""
+    sentinel, nodes = valkey9
+    stale = [dict(r, **{'slave-priority': '0'}) for r in REPLICAS]
+    monkeypatch.setattr(sentinel_failover, 'list_replicas', lambda client, name: [dict(r) for r in stale])
+    switchover = Switchover(FakeModule(target_host='10.0.0.2'), sentinel)
+    replicas = sentinel_failover.list_replicas(sentinel, 'mymaster')
+    target = switchover._choose_target(replicas, dict(host='10.0.0.1', port=6379))
+    assert target['ip'] == '10.0.0.2'
+    # Sentinel's next INFO shows the pin on 10.0.0.3 and the target's real 100.
+    fresh = [dict(r, **{'slave-priority': '100' if r['ip'] == '10.0.0.2' else '0'}) for r in REPLICAS]
+    monkeypatch.setattr(sentinel_failover, 'list_replicas', lambda client, name: [dict(r) for r in fresh])
+    switchover._make_sentinel_pick(target, replicas)
+    # 10.0.0.3 is pinned because it says 100 itself, though Sentinel's cache says 0.
+    assert ('CONFIG', 'SET', 'replica-priority', '0') in nodes['10.0.0.3:6379'].calls
+    assert switchover.commands == ['10.0.0.3:6379 CONFIG SET replica-priority 0']
+
+
+def test_another_node_won_fails_with_changed_the_commands_and_the_real_primary(valkey9, monkeypatch):
+    sentinel, nodes = valkey9
+    monkeypatch.setattr(Switchover, '_make_sentinel_pick', lambda self, target, replicas: None)
+    monkeypatch.setattr(Switchover, '_wait_for_sentinel_switch',
+                        lambda self, primary, timeout: dict(host='10.0.0.3', port=6379))
+    monkeypatch.setattr(Switchover, '_wait_until_settled',
+                        lambda self, primary, promoted, sentinels: [dict(address=sentinel.target, primary='10.0.0.3:6379')])
+    nodes['10.0.0.2:6379'] = RecordedClient('10.0.0.2:6379', 'valkey', (9, 0, 0), 'standalone', role='slave')
+    with pytest.raises(sentinel_failover.RedisOpsError) as error:
+        Switchover(FakeModule(target_host='10.0.0.2'), sentinel).run()
+    assert 'went to 10.0.0.3:6379, not to the requested 10.0.0.2:6379' in error.value.message
+    assert error.value.details['changed'] is True
+    assert error.value.details['primary'] == dict(host='10.0.0.3', port=6379)
+    assert error.value.details['commands'] == ['10.0.0.1:26379 SENTINEL FAILOVER mymaster COORDINATED']
+
+
+def test_sentinel_naming_a_node_that_is_no_primary_is_not_success(valkey9, monkeypatch):
+    sentinel, nodes = valkey9
+    monkeypatch.setattr(Switchover, '_make_sentinel_pick', lambda self, target, replicas: None)
+    monkeypatch.setattr(Switchover, '_wait_for_sentinel_switch',
+                        lambda self, primary, timeout: dict(host='10.0.0.2', port=6379))
+    monkeypatch.setattr(Switchover, '_wait_until_settled',
+                        lambda self, primary, promoted, sentinels: [dict(address=sentinel.target, primary='10.0.0.2:6379')])
+    nodes['10.0.0.2:6379'] = RecordedClient('10.0.0.2:6379', 'valkey', (9, 0, 0), 'standalone', role='slave')
+    with pytest.raises(sentinel_failover.RedisOpsError) as error:
+        Switchover(FakeModule(target_host='10.0.0.2'), sentinel).run()
+    assert 'says role:slave' in error.value.message and error.value.details['changed'] is True
