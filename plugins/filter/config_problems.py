@@ -24,6 +24,13 @@ options:
     description: Variable name to value.
     type: dict
     required: true
+  sentinel_stored:
+    description:
+      - Names of the password variables that Sentinel stores in C(sentinel.conf) (C(sentinel auth-pass),
+        C(sentinel sentinel-pass)). Sentinel rewrites them without quotes, so these may not hold a space or a quote.
+    type: list
+    elements: str
+    default: []
 '''
 
 EXAMPLES = r'''
@@ -80,12 +87,26 @@ _HOSTNAME = re.compile(r'^(?=.{1,253}$)[A-Za-z0-9_]([A-Za-z0-9_-]{0,61}[A-Za-z0-
                        r'(\.[A-Za-z0-9_]([A-Za-z0-9_-]{0,61}[A-Za-z0-9_])?)*\.?$')
 
 SECRET_RULE = 'expected printable characters only (spaces, quotes, backslashes and # are fine)'
+# Sentinel writes auth-pass and sentinel-pass back into sentinel.conf without quoting (checked on Redis 7.0 and in
+# the sources of later versions): there a space or a quote makes the next start fail with Unbalanced quotes.
+SENTINEL_RULE = ('Sentinel keeps this password in sentinel.conf and rewrites that file without quoting it, so '
+                 'expected no spaces or quotes there (any other printable character is fine)')
+_SENTINEL_REFUSED = {' ': 'space', '"': 'double quote', "'": 'single quote'}
 NAME_RULE = 'expected a non-empty name of printable ASCII characters without spaces, quotes, backslashes or #'
 HOST_RULE = 'expected a host name, an IPv4 or an IPv6 address'
 
 
 def shown(value) -> str:
     return json.dumps(value, ensure_ascii=False) if isinstance(value, str) else repr(value)
+
+
+def sentinel_secret_problem(name: str, value) -> str | None:
+    if not isinstance(value, str):
+        return None
+    for position, char in enumerate(value):
+        if char in _SENTINEL_REFUSED:
+            return '%s contains a %s at position %d; %s' % (name, _SENTINEL_REFUSED[char], position + 1, SENTINEL_RULE)
+    return None
 
 
 def secret_problem(name: str, value) -> str | None:
@@ -191,11 +212,12 @@ def acl_user_problems(value) -> list:
     return problems
 
 
-def config_problems(variables: dict) -> list:
+def config_problems(variables: dict, sentinel_stored: list | None = None) -> list:
     problems = []
     for name, value in variables.items():
         if name in SECRETS:
-            problems.append(secret_problem(name, value))
+            problems.append(secret_problem(name, value) or
+                            (sentinel_secret_problem(name, value) if name in (sentinel_stored or []) else None))
         elif name in NAMES:
             problems.append(name_problem(name, value))
         elif name in HOSTS:

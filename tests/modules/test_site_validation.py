@@ -122,6 +122,11 @@ def test_wrong_role_input_stops_before_any_host_is_contacted(tmp_path, variables
     (dict(redis_sentinel_password='s\nprotected-mode no'), ['redis_sentinel_password contains a control character']),
     (dict(redis_acl_enabled=True, redis_acl_admin_password='a\x00', redis_acl_replication_password='r',
           redis_acl_sentinel_password='s'), ['redis_acl_admin_password contains a control character U+0000']),
+    # Sentinel rewrites sentinel-pass and auth-pass without quotes: no space or quote in the passwords it keeps.
+    (dict(redis_password='data pw'), ['redis_password contains a space at position 5', 'Sentinel keeps this password']),
+    (dict(redis_sentinel_password='s"pw'), ['redis_sentinel_password contains a double quote at position 2']),
+    (dict(redis_acl_enabled=True, redis_acl_admin_password='a', redis_acl_replication_password='r',
+          redis_acl_sentinel_password="it's"), ['redis_acl_sentinel_password contains a single quote']),
     (dict(redis_sentinel_master_name=''), ['redis_sentinel_master_name is ""', 'expected a non-empty name']),
     (dict(redis_sentinel_master_name='my master'), ['redis_sentinel_master_name is "my master"', 'without spaces']),
     (dict(redis_bind=['127.0.0.1\nprotected-mode no']), ['redis_bind[0] is "127.0.0.1\\nprotected-mode no"',
@@ -161,9 +166,11 @@ def test_value_redis_would_not_read_back_stops_before_any_host_is_contacted(tmp_
 
 def test_hostile_but_valid_values_pass_the_checks(tmp_path):
     # Everything Redis reads back as given is accepted: any printable password, unusual but valid names and addresses.
+    # With ACL users Sentinel logs in as its own user, so redis_password is not kept by Sentinel either.
     run = run_playbook_file(PLAYBOOK, inventory(tmp_path, group_vars=dict(
-        redis_password=' p w"\'#\\x caf\u00e9 \U0001F511 ', redis_sentinel_password='#s"\'\\ ',
-        redis_masterauth='"', redis_sentinel_master_name='cache.prod-1:a@b',
+        redis_password=' p w"\'#\\x caf\u00e9 \U0001F511 ', redis_sentinel_password='#s\\caf\u00e9\u00a0x',
+        redis_acl_enabled=True, redis_acl_admin_password=' a"#', redis_acl_replication_password="r' \\",
+        redis_acl_sentinel_password='#\\x', redis_sentinel_master_name='cache.prod-1:a@b',
         redis_bind=['-::1', '127.0.0.1', '*', 'redis-1.example.org'], redis_sentinel_bind=['::', '0.0.0.0'],
         redis_host_address='fe80::1', redis_replica_announce_ip='10.0.0.7',
         redis_config_extra={'client-output-buffer-limit': 'replica 256mb 64mb 60', 'notify-keyspace-events': 'Ex',
