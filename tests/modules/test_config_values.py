@@ -16,7 +16,6 @@ import shutil
 import tempfile
 
 import pytest
-import redis
 import yaml
 from harness import Instance, conn, free_port, wait_until
 from hypothesis import HealthCheck, Phase, given, settings
@@ -88,7 +87,7 @@ def link_up(replica: Instance) -> bool:
 def servers():
     """A primary and a replica (restarted from each example's files), and a Sentinel."""
     workdir = tempfile.mkdtemp(prefix='redis-ops-values-')
-    instances = {kind: Instance(workdir, kind.split('-')[0], free_port(), [], None)
+    instances = {kind: Instance(workdir, kind.split('-', maxsplit=1)[0], free_port(), [], None)
                  for kind in ('redis-primary', 'redis-replica', 'sentinel')}
     for instance in instances.values():
         instance.dir = os.path.join(workdir, '%s-%d' % (instance.kind, instance.port))
