@@ -8,6 +8,7 @@ This is a private API of the collection.
 
 from __future__ import annotations
 
+from ansible_collections.redis_ops.replication.plugins.module_utils.config_file import split_config_args
 from ansible_collections.redis_ops.replication.plugins.module_utils.redis_common import (
     RedisClient,
     RedisOpsError,
@@ -67,50 +68,6 @@ def ckquorum(client: RedisClient, name: str) -> dict:
     except RedisOpsError as exc:
         # The server's own explanation (NOQUORUM / NOAUTH ...) sits after the last colon of our message.
         return dict(ok=False, message=exc.message)
-
-
-def split_config_args(line: str) -> list:
-    """Split a Redis configuration line the way Redis does (sdssplitargs): quotes and escapes."""
-    args, i, n = [], 0, len(line)
-    escapes = {'n': '\n', 'r': '\r', 't': '\t', 'b': '\b', 'a': '\a'}
-    while True:
-        while i < n and line[i].isspace():
-            i += 1
-        if i >= n:
-            return args
-        current = []
-        if line[i] == '"':
-            i += 1
-            while i < n and line[i] != '"':
-                if line[i] == '\\' and i + 3 < n and line[i + 1] == 'x' and _is_hex(line[i + 2:i + 4]):
-                    current.append(chr(int(line[i + 2:i + 4], 16)))
-                    i += 4
-                elif line[i] == '\\' and i + 1 < n:
-                    current.append(escapes.get(line[i + 1], line[i + 1]))
-                    i += 2
-                else:
-                    current.append(line[i])
-                    i += 1
-            i += 1
-        elif line[i] == "'":
-            i += 1
-            while i < n and line[i] != "'":
-                if line[i] == '\\' and i + 1 < n and line[i + 1] == "'":
-                    current.append("'")
-                    i += 2
-                else:
-                    current.append(line[i])
-                    i += 1
-            i += 1
-        else:
-            while i < n and not line[i].isspace():
-                current.append(line[i])
-                i += 1
-        args.append(''.join(current))
-
-
-def _is_hex(text: str) -> bool:
-    return len(text) == 2 and all(ch in '0123456789abcdefABCDEF' for ch in text)
 
 
 def read_master_auth_from_config(client: RedisClient, name: str) -> dict | None:

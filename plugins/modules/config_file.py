@@ -163,6 +163,8 @@ from ansible.module_utils.basic import AnsibleModule
 from ansible.module_utils.common.text.converters import to_bytes
 
 from ansible_collections.redis_ops.replication.plugins.module_utils.config_file import (
+    SECRET_DIRECTIVES,
+    ConfigSyntaxError,
     describe,
     differing_directives,
     is_secret,
@@ -350,6 +352,8 @@ def main() -> None:
         result = ConfigFileManager(module).run()
     except RedisOpsError as exc:
         module.fail_json(msg=exc.message, **exc.details)
+    except ConfigSyntaxError as exc:
+        module.fail_json(msg='content: %s; nothing was changed' % exc)
     module.exit_json(**result)
 
 

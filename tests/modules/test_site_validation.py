@@ -9,6 +9,7 @@ a check that wrongly passed would make the next play fail as unreachable instead
 
 from __future__ import annotations
 
+import json
 import os
 
 import pytest
@@ -18,10 +19,12 @@ PLAYBOOK = os.path.abspath(os.path.join(os.path.dirname(os.path.abspath(__file__
 CHECK = 'Check the fleet'
 SHAPE = 'Check the shape of the fleet'
 HOST = "Check this host's inputs"
+SPECS = "Check this host's inputs against the roles' argument specs"
 
 
 def inventory(tmp_path, masters=('node1',), replicas=('node2', 'node3'), sentinels=('node1', 'node2', 'node3'),
-              **variables) -> str:
+              group_vars: dict | None = None, **variables) -> str:
+    """An INI inventory; ``group_vars`` (any YAML value: newlines, lists, mappings) go to group_vars/all.json."""
     closed = free_port()
     names = sorted(set(masters) | set(replicas) | set(sentinels))
     # One loopback address per host: distinct machines, all with a closed SSH port.
@@ -35,12 +38,15 @@ def inventory(tmp_path, masters=('node1',), replicas=('node2', 'node3'), sentine
     lines += ['', '[all:vars]'] + ['%s=%s' % item for item in sorted(settings.items())]
     path = tmp_path / 'inventory.ini'
     path.write_text('\n'.join(lines) + '\n')
+    if group_vars:
+        (tmp_path / 'group_vars').mkdir()
+        (tmp_path / 'group_vars' / 'all.json').write_text(json.dumps(group_vars))
     return str(path)
 
 
 def shape(run) -> list:
     """The results of the fleet-shape task (its name carries the role's prefix)."""
-    return [entry for entry in run.results or [] if entry['task'].endswith((SHAPE, HOST))]
+    return [entry for entry in run.results or [] if entry['task'].endswith((SHAPE, HOST, SPECS))]
 
 
 def failed_checks(run) -> list:
@@ -48,6 +54,9 @@ def failed_checks(run) -> list:
     assert run.rc != 0
     failures = [item['msg'] for entry in shape(run) if entry['status'] == 'failed'
                 for item in entry['result'].get('results', []) if item.get('evaluated_to') is False]
+    failures += ['; '.join(item.get('argument_errors', [])) for entry in shape(run)
+                 if entry['task'].endswith(SPECS) and entry['status'] == 'failed'
+                 for item in entry['result'].get('results', []) if item.get('argument_errors')]
     assert failures, run.stdout[-3000:]
     # Nothing after the validation play ran: no host was contacted.
     assert not [entry for entry in run.results if entry['status'] == 'unreachable'], run.results
@@ -101,6 +110,77 @@ def test_wrong_role_input_stops_before_any_host_is_contacted(tmp_path, variables
     run = run_playbook_file(PLAYBOOK, inventory(tmp_path, **variables))
     failures = failed_checks(run)
     assert any(all(word in message for word in words) for message in failures), failures
+
+
+# Values that reach redis.conf, sentinel.conf or users.acl and that Redis would not read back as given, numbers out
+# of the range Redis accepts, and what only the roles' argument specs know (types, choices): each is refused in the
+# validation play, with the variable's name, and a secret is never shown.
+@pytest.mark.parametrize('group_vars, words', [
+    (dict(redis_password='pw\nreplicaof 10.0.0.9 6379'),
+     ['redis_password contains a control character U+000A at position 3', 'expected printable characters only']),
+    (dict(redis_masterauth='pw\rx'), ['redis_masterauth contains a control character U+000D']),
+    (dict(redis_sentinel_password='s\nprotected-mode no'), ['redis_sentinel_password contains a control character']),
+    (dict(redis_acl_enabled=True, redis_acl_admin_password='a\x00', redis_acl_replication_password='r',
+          redis_acl_sentinel_password='s'), ['redis_acl_admin_password contains a control character U+0000']),
+    # Sentinel rewrites sentinel-pass and auth-pass without quotes: no space or quote in the passwords it keeps.
+    (dict(redis_password='data pw'), ['redis_password contains a space at position 5', 'Sentinel keeps this password']),
+    (dict(redis_sentinel_password='s"pw'), ['redis_sentinel_password contains a double quote at position 2']),
+    (dict(redis_acl_enabled=True, redis_acl_admin_password='a', redis_acl_replication_password='r',
+          redis_acl_sentinel_password="it's"), ['redis_acl_sentinel_password contains a single quote']),
+    (dict(redis_sentinel_master_name=''), ['redis_sentinel_master_name is ""', 'expected a non-empty name']),
+    (dict(redis_sentinel_master_name='my master'), ['redis_sentinel_master_name is "my master"', 'without spaces']),
+    (dict(redis_bind=['127.0.0.1\nprotected-mode no']),
+     ['redis_bind[0] is "127.0.0.1\\nprotected-mode no"', 'expected a host name, an IPv4 or an IPv6 address']),
+    (dict(redis_sentinel_bind=['10.0.0.1 10.0.0.2']), ['redis_sentinel_bind[0] is "10.0.0.1 10.0.0.2"']),
+    (dict(redis_host_address='node 1'), ['redis_host_address is "node 1"']),
+    (dict(redis_acl_enabled=True, redis_acl_admin_password='a', redis_acl_replication_password='r',
+          redis_acl_sentinel_password='s', redis_acl_users=[dict(name='bad user', passwords=['p'], rules=['+@all'])]),
+     ['redis_acl_users[0].name is "bad user"']),
+    (dict(redis_acl_users=[dict(name='app', passwords=['p'], rules=['~app:* +@all'])]),
+     ['redis_acl_users[0].rules[0] is "~app:* +@all"', 'expected one ACL rule']),
+    (dict(redis_acl_replication_user='rep"l'), ['redis_acl_replication_user is "rep\\"l"']),
+    (dict(redis_sentinel_down_after_milliseconds=-5),
+     ['redis_sentinel_down_after_milliseconds is -5; expected a whole number from 1 to 2147483647']),
+    (dict(redis_sentinel_down_after_milliseconds='abc'), ['redis_sentinel_down_after_milliseconds is "abc"']),
+    (dict(redis_sentinel_parallel_syncs=0), ['redis_sentinel_parallel_syncs is 0; expected a whole number from 1']),
+    (dict(redis_sentinel_parallel_syncs=2147483648), ['redis_sentinel_parallel_syncs is 2147483648']),
+    (dict(redis_sentinel_failover_timeout=0), ['redis_sentinel_failover_timeout is 0']),
+    (dict(redis_config_extra={'maxmemory-clients': '1\nprotected-mode no'}),
+     ['redis_config_extra.maxmemory-clients contains a control character U+000A']),
+    (dict(redis_config_extra={'bad key': 'x'}), ['redis_config_extra has the key "bad key"', 'expected a directive name']),
+    (dict(redis_save=['900 1\nsave ""']), ['redis_save is', 'expected a list of "<seconds> <changes>" rules']),
+    (dict(redis_maxmemory='1 gb'), ['redis_maxmemory is "1 gb"', 'expected a size in bytes']),
+    # Only the roles' argument specs know these: the data nodes' and the Sentinels' entry points are both checked.
+    (dict(redis_appendfsync='sometimes'), ['redis_appendfsync', 'always, everysec, no']),
+    (dict(redis_systemd_restart='maybe'), ['redis_systemd_restart', 'always, on-failure, no']),
+    (dict(redis_sync_timeout='soon'), ['redis_sync_timeout', 'int']),
+])
+def test_value_redis_would_not_read_back_stops_before_any_host_is_contacted(tmp_path, group_vars, words):
+    run = run_playbook_file(PLAYBOOK, inventory(tmp_path, group_vars=group_vars))
+    failures = failed_checks(run)
+    assert any(all(word in message for word in words) for message in failures), failures
+    for name, value in group_vars.items():
+        if 'password' in name and len(value) > 1:
+            assert value not in run.stdout and value not in run.stderr, 'a password leaked'
+
+
+def test_hostile_but_valid_values_pass_the_checks(tmp_path):
+    # Everything Redis reads back as given is accepted: any printable password, unusual but valid names and addresses.
+    # With ACL users Sentinel logs in as its own user, so redis_password is not kept by Sentinel either.
+    run = run_playbook_file(PLAYBOOK, inventory(tmp_path, group_vars=dict(
+        redis_password=' p w"\'#\\x caf\u00e9 \U0001F511 ', redis_sentinel_password='#s\\caf\u00e9\u00a0x',
+        redis_acl_enabled=True, redis_acl_admin_password=' a"#', redis_acl_replication_password="r' \\",
+        redis_acl_sentinel_password='#\\x', redis_sentinel_master_name='cache.prod-1:a@b',
+        redis_bind=['-::1', '127.0.0.1', '*', 'redis-1.example.org'], redis_sentinel_bind=['::', '0.0.0.0'],
+        redis_host_address='fe80::1', redis_replica_announce_ip='10.0.0.7',
+        redis_config_extra={'client-output-buffer-limit': 'replica 256mb 64mb 60', 'notify-keyspace-events': 'Ex',
+                            'lazyfree-lazy-eviction': True, 'hz': 20, 'logfile': ['/var/log/redis/a b.log']},
+        redis_acl_users=[dict(name='app.user@x', passwords=['p w "q"'], rules=['~app:*', '&*', '+@all', '-debug'])],
+        redis_sentinel_parallel_syncs=2147483647)))
+    assert {entry['status'] for entry in shape(run)} == {'ok'}, run.stdout[-3000:]
+    assert len([entry for entry in run.results if entry['task'].endswith(SPECS)]) == 3, run.stdout[-3000:]
+    assert [entry for entry in run.results if entry['status'] == 'unreachable']
+    assert 'caf\u00e9' not in run.stdout and 'caf\\u00e9' not in run.stdout
 
 
 def test_same_port_twice_on_one_machine_is_refused(tmp_path):

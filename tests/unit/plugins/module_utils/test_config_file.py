@@ -5,11 +5,17 @@
 
 from __future__ import annotations
 
+import pytest
+
 from ansible_collections.redis_ops.replication.plugins.module_utils.config_file import (
+    ConfigSyntaxError,
     describe,
     differing_directives,
     live_value,
     merge,
+    quote_config_arg,
+    refused_character,
+    split_config_args,
 )
 
 REWRITTEN = '''bind 127.0.0.1 10.0.0.1
@@ -96,3 +102,68 @@ def test_per_master_secrets_stay_hidden_and_global_sentinel_directives_keep_thei
     assert describe(SENTINEL_TWO_MASTERS, ['sentinel auth-pass orders']) == {'sentinel auth-pass orders': '(hidden)'}
     assert describe(SENTINEL_TWO_MASTERS, ['sentinel myid']) == {'sentinel myid': 'abc'}
     assert differing_directives('sentinel auth-pass orders other\n', SENTINEL_TWO_MASTERS) == ['sentinel auth-pass orders']
+
+
+# --- the tokenizer and the quoting: exactly Redis's sdssplitargs / what it reads back ---
+
+@pytest.mark.parametrize('line, expected', [
+    ('sentinel auth-pass mymaster plain', ['sentinel', 'auth-pass', 'mymaster', 'plain']),
+    ('sentinel auth-pass m "with space\\x41\\n"', ['sentinel', 'auth-pass', 'm', 'with spaceA\n']),
+    ("requirepass 'it\\'s'", ['requirepass', "it's"]),
+    ('   ', []),
+    # CONFIG REWRITE writes non-ASCII as the \xHH of its UTF-8 bytes (sdscatrepr)
+    ('requirepass "p\\xc3\\xa9 \\xe2\\x82\\xac"', ['requirepass', 'p\u00e9 \u20ac']),
+    ('requirepass "a\\\\b\\"c\\q"', ['requirepass', 'a\\b"cq']),
+    # a quote opens in the middle of an argument; \v and \f do not end a bare argument
+    ('masterauth ab"c d" e', ['masterauth', 'abc d', 'e']),
+    ('masterauth a\vb', ['masterauth', 'a\vb']),
+    ("requirepass 'a\\b'", ['requirepass', 'a\\b']),
+    ('requirepass ""', ['requirepass', '']),
+    ('requirepass #x', ['requirepass', '#x']),
+    ('requirepass "\\x4"', ['requirepass', 'x4']),
+])
+def test_split_config_args_like_redis(line, expected):
+    assert split_config_args(line, strict=True) == expected
+
+
+@pytest.mark.parametrize('line', ['requirepass "abc', "requirepass 'abc", 'requirepass "a"b', "requirepass 'a'b",
+                                  'requirepass "abc\\"'])
+def test_lines_redis_refuses_are_refused_in_strict_mode(line):
+    with pytest.raises(ConfigSyntaxError) as caught:
+        split_config_args(line, strict=True)
+    assert 'Unbalanced quotes' in str(caught.value)
+    assert 'abc' not in str(caught.value)  # never the value: it may be a secret
+    assert split_config_args(line)[0] == 'requirepass'
+
+
+@pytest.mark.parametrize('value', ['plain', 'with space', ' lead', 'trail ', 'q"uote', "it's", 'back\\slash\\',
+                                   '#hash', '', '"', "'", 'caf\u00e9 \u20ac \U0001F511', '\u00a0nbsp', 'a\u200db'])
+def test_quoted_values_read_back_as_themselves(value):
+    assert split_config_args('requirepass ' + quote_config_arg(value), strict=True) == ['requirepass', value]
+
+
+def test_bare_values_stay_bare():
+    assert quote_config_arg('10.0.0.1') == '10.0.0.1'
+    assert quote_config_arg('-::1') == '-::1'
+    assert quote_config_arg('#x') == '"#x"'
+
+
+@pytest.mark.parametrize('value, words', [('a\nb', 'control character U+000A at position 2'),
+                                          ('\x00', 'U+0000'), ('a\u2028', 'line separator U+2028 at position 2'),
+                                          ('\x85', 'U+0085')])
+def test_control_characters_and_line_separators_are_refused(value, words):
+    assert words in refused_character(value)
+    with pytest.raises(ValueError) as caught:
+        quote_config_arg(value)
+    assert words in str(caught.value)
+
+
+def test_a_desired_file_redis_would_refuse_is_refused():
+    with pytest.raises(ConfigSyntaxError):
+        differing_directives('requirepass "a"b\n', 'requirepass ab\n')
+
+
+def test_a_rewritten_unicode_password_equals_the_rendered_one():
+    rendered = 'requirepass %s\nmasterauth %s\n' % (quote_config_arg('p\u00e9 "#'), quote_config_arg("x'y"))
+    rewritten = 'requirepass "p\\xc3\\xa9 \\"#"\nmasterauth x\'y\n'.replace("x'y", '"x\'y"')
+    assert differing_directives(rendered, rewritten) == []

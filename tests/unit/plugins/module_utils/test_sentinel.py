@@ -9,7 +9,6 @@ from ansible_collections.redis_ops.replication.plugins.module_utils.redis_common
 from ansible_collections.redis_ops.replication.plugins.module_utils.redis_info import ServerInfo
 from ansible_collections.redis_ops.replication.plugins.module_utils.sentinel import (
     read_master_auth_from_config,
-    split_config_args,
 )
 
 MYID = 'a' * 40
@@ -37,14 +36,6 @@ def write_config(tmp_path, body):
     path = tmp_path / 'sentinel.conf'
     path.write_text(body)
     return str(path)
-
-
-def test_split_config_args_like_redis():
-    assert split_config_args('sentinel auth-pass mymaster plain') == ['sentinel', 'auth-pass', 'mymaster', 'plain']
-    expected = ['sentinel', 'auth-pass', 'm', 'with spaceA\n']
-    assert split_config_args('sentinel auth-pass m "with space\\x41\\n"') == expected
-    assert split_config_args("requirepass 'it\\'s'") == ['requirepass', "it's"]
-    assert split_config_args('   ') == []
 
 
 def test_reads_auth_of_the_right_master(tmp_path):
