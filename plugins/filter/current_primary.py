@@ -191,7 +191,7 @@ def _check_minority(found: dict, sentinels: list, master_name: str) -> None:
 
 def current_primary(nodes, inventory_primary, sentinels=None, master_name='mymaster', unreachable=None):
     unreachable = list(unreachable or [])
-    if not isinstance(nodes, list) or not nodes:
+    if not isinstance(nodes, list) or not (nodes or unreachable):
         raise AnsibleFilterError('current_primary expects a non-empty list of data nodes')
     sentinels = sentinels or []
     found = _from_sentinels(nodes, sentinels, master_name, unreachable)

@@ -107,6 +107,8 @@ def test_unreachable_node_without_a_majority_of_all_sentinels_stops_the_play():
         current_primary(nodes, 'a', sentinels=sentinels[:4], unreachable=['c'])
     with pytest.raises(AnsibleFilterError, match='majority of all 0 configured Sentinels.*none of them named one'):
         current_primary(nodes, 'a', unreachable=['c'])
+    with pytest.raises(AnsibleFilterError, match='the live state of a, b was not read'):
+        current_primary([], 'a', sentinels=[sentinel('a'), sentinel('b')], unreachable=['b', 'a'])
     # Rule 2 would name a here (b replicates from it), but it needs every data node: it is not used.
     with pytest.raises(AnsibleFilterError, match='was not read'):
         current_primary(nodes, 'a', sentinels=[sentinel('a'), sentinel('b'), sentinel('c')], unreachable=['c'])
