@@ -13,8 +13,9 @@ description:
     C(_redis_discovered_node), and for each Sentinel the registered result C(_redis_discovered_sentinel),
     as the collection's discovery tasks leave them, and returns them in the shape
     P(redis_ops.replication.current_primary#filter) takes.
-  - A data node whose state was not read stops the play with a message naming it: left out by C(--limit)
-    (it is not in O(play_hosts)) always, unreachable (in O(play_hosts) but not read) unless O(unreachable_ok).
+  - A data node whose state was not read stops the play with a message naming it, always when C(--limit) left it
+    out (it is not in O(play_hosts)), and when it was unreachable (in O(play_hosts) but not read) unless
+    O(unreachable_ok) is set.
 author:
   - Redis Ops Team (@redis-ops)
 positional: data_hosts, sentinel_hosts
