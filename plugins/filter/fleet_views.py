@@ -86,8 +86,9 @@ def fleet_views(hostvars, data_hosts, sentinel_hosts=None, play_hosts=None, unre
     limited = [host for host in unread if host not in in_play]
     if limited:
         raise AnsibleFilterError(
-            'the live state of %s was not read (a --limit that leaves data nodes out, or hosts that are '
-            'unreachable); the current primary cannot be decided without every data node' % ', '.join(limited))
+            'the live state of %s was not read (%s); the current primary cannot be decided without every data node'
+            % (', '.join(limited), 'a --limit that leaves data nodes out' if play_hosts is not None else
+               'a --limit that leaves data nodes out, or hosts that are unreachable'))
     if unread and not unreachable_ok:
         raise AnsibleFilterError(
             'the live state of %s was not read (hosts that are unreachable); this playbook needs every data node: '
