@@ -13,6 +13,9 @@ description:
     C(_redis_discovered_node), and for each Sentinel the registered result C(_redis_discovered_sentinel),
     as the collection's discovery tasks leave them, and returns them in the shape
     P(redis_ops.replication.current_primary#filter) takes.
+  - A data node whose state was not read stops the play with a message naming it, always when C(--limit) left it
+    out (it is not in O(play_hosts)), and when it was unreachable (in O(play_hosts) but not read) unless
+    O(unreachable_ok) is set.
 author:
   - Redis Ops Team (@redis-ops)
 positional: data_hosts, sentinel_hosts
@@ -31,6 +34,18 @@ options:
     type: list
     elements: str
     default: []
+  play_hosts:
+    description:
+      - The hosts of the discovery play, C(ansible_play_hosts_all) (those C(--limit) left in, reachable or not).
+        Without it every host not read is treated as left out.
+    type: list
+    elements: str
+  unreachable_ok:
+    description:
+      - Return unreachable hosts in C(unreachable) and C(unreachable_nodes) instead of stopping; the caller then
+        decides (P(redis_ops.replication.current_primary#filter) does, with its O(unreachable) option).
+    type: bool
+    default: false
 '''
 
 EXAMPLES = r'''
@@ -43,7 +58,10 @@ EXAMPLES = r'''
 
 RETURN = r'''
 _value:
-  description: C(nodes) (host, address, port, facts) and C(sentinels) (host, facts).
+  description:
+    - C(nodes) (host, address, port, facts) of the data nodes read, C(sentinels) (host, facts; facts null when the
+      Sentinel did not answer or was not reached), C(unreachable) (every host of the fleet that was not reached) and
+      C(unreachable_nodes) (the data nodes among them).
   type: dict
 '''
 
@@ -57,20 +75,36 @@ def _facts(result, key):
     return (result.get('ansible_facts') or {}).get(key)
 
 
-def fleet_views(hostvars, data_hosts, sentinel_hosts=None):
-    unread = [host for host in data_hosts if 'redis_ops_address' not in hostvars[host]]
-    if unread:
+def _not_read(hostvars, hosts) -> list:
+    return [host for host in hosts if 'redis_ops_address' not in hostvars[host]]
+
+
+def fleet_views(hostvars, data_hosts, sentinel_hosts=None, play_hosts=None, unreachable_ok=False):
+    sentinel_hosts = list(sentinel_hosts or [])
+    in_play = set(play_hosts) if play_hosts is not None else set()
+    unread = _not_read(hostvars, data_hosts)
+    limited = [host for host in unread if host not in in_play]
+    if limited:
         raise AnsibleFilterError(
-            'the live state of %s was not read (a --limit that leaves data nodes out, or hosts that are '
-            'unreachable); the current primary cannot be decided without every data node' % ', '.join(unread))
+            'the live state of %s was not read (%s); the current primary cannot be decided without every data node'
+            % (', '.join(limited), 'a --limit that leaves data nodes out' if play_hosts is not None else
+               'a --limit that leaves data nodes out, or hosts that are unreachable'))
+    if unread and not unreachable_ok:
+        raise AnsibleFilterError(
+            'the live state of %s was not read (hosts that are unreachable); this playbook needs every data node: '
+            'bring them back first (site.yml can converge the others meanwhile)' % ', '.join(unread))
     nodes = []
     for host in data_hosts:
+        if host in unread:
+            continue
         variables = hostvars[host]
         nodes.append(dict(host=host, address=str(variables['redis_ops_address']), port=int(variables['redis_ops_port']),
                           facts=_facts(variables.get('_redis_discovered_node'), 'redis_replication')))
     sentinels = [dict(host=host, facts=_facts(hostvars[host].get('_redis_discovered_sentinel'), 'redis_sentinel'))
-                 for host in sentinel_hosts or []]
-    return dict(nodes=nodes, sentinels=sentinels)
+                 for host in sentinel_hosts]
+    fleet = list(dict.fromkeys(list(data_hosts) + sentinel_hosts))
+    unreachable = sorted(host for host in _not_read(hostvars, fleet) if host in in_play)
+    return dict(nodes=nodes, sentinels=sentinels, unreachable=unreachable, unreachable_nodes=sorted(unread))
 
 
 class FilterModule:

@@ -1,0 +1,61 @@
+# -*- coding: utf-8 -*-
+# Copyright: redis_ops.replication contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""What discovery read, as current_primary's input: hosts left out by --limit and unreachable hosts told apart."""
+
+from __future__ import annotations
+
+import pytest
+from ansible.errors import AnsibleFilterError
+
+from ansible_collections.redis_ops.replication.plugins.filter.fleet_views import fleet_views
+
+
+def read(address, port=6379, node=None, sentinel=None) -> dict:
+    variables = dict(redis_ops_address=address, redis_ops_port=str(port))
+    if node is not None:
+        variables['_redis_discovered_node'] = dict(ansible_facts=dict(redis_replication=node))
+    if sentinel is not None:
+        variables['_redis_discovered_sentinel'] = dict(ansible_facts=dict(redis_sentinel=sentinel))
+    return variables
+
+
+# a, b, c are data nodes with a Sentinel each; s4 is a Sentinel-only host. c and s4 were not reached.
+HOSTVARS = {
+    'a': read('10.0.0.1', node=dict(role='primary'), sentinel=dict(masters={})),
+    'b': read('10.0.0.2', node=dict(role='replica'), sentinel=dict(masters={})),
+    'c': {},
+    's4': {},
+}
+DATA, SENTINELS, PLAY = ['a', 'b', 'c'], ['a', 'b', 'c', 's4'], ['a', 'b', 'c', 's4']
+
+
+def test_every_node_read():
+    views = fleet_views(HOSTVARS, ['a', 'b'], ['a', 'b'], play_hosts=['a', 'b'])
+    assert [n['host'] for n in views['nodes']] == ['a', 'b']
+    assert views['nodes'][0] == dict(host='a', address='10.0.0.1', port=6379, facts=dict(role='primary'))
+    assert views['unreachable'] == [] and views['unreachable_nodes'] == []
+
+
+def test_unreachable_hosts_stop_the_play_unless_the_caller_accepts_them():
+    with pytest.raises(AnsibleFilterError, match=r'the live state of c was not read \(hosts that are unreachable\); '
+                                                 r'this playbook needs every data node'):
+        fleet_views(HOSTVARS, DATA, SENTINELS, play_hosts=PLAY)
+    views = fleet_views(HOSTVARS, DATA, SENTINELS, play_hosts=PLAY, unreachable_ok=True)
+    assert [n['host'] for n in views['nodes']] == ['a', 'b']
+    # The unreachable Sentinels stay in the list (they count as configured, not agreeing).
+    assert [(s['host'], s['facts']) for s in views['sentinels']] == [
+        ('a', dict(masters={})), ('b', dict(masters={})), ('c', None), ('s4', None)]
+    assert views['unreachable'] == ['c', 's4'] and views['unreachable_nodes'] == ['c']
+
+
+def test_a_limit_that_leaves_data_nodes_out_is_refused_even_when_unreachable_hosts_are_accepted():
+    with pytest.raises(AnsibleFilterError, match=r'the live state of c was not read \(a --limit that leaves data nodes '
+                                                 r'out\); the current primary cannot be decided without every data node'):
+        fleet_views(HOSTVARS, DATA, SENTINELS, play_hosts=['a', 'b', 's4'], unreachable_ok=True)
+    # Without the play's hosts every node not read counts as left out, as before.
+    with pytest.raises(AnsibleFilterError, match=r'\(a --limit that leaves data nodes out, or hosts that are unreachable\)'):
+        fleet_views(HOSTVARS, DATA, SENTINELS, unreachable_ok=True)
+    # A Sentinel-only host left out by --limit is no data node: it is simply not an answering Sentinel.
+    views = fleet_views(HOSTVARS, ['a', 'b'], SENTINELS, play_hosts=['a', 'b'], unreachable_ok=True)
+    assert views['unreachable'] == [] and views['sentinels'][3] == dict(host='s4', facts=None)
