@@ -163,7 +163,6 @@ from ansible.module_utils.basic import AnsibleModule
 from ansible.module_utils.common.text.converters import to_bytes
 
 from ansible_collections.redis_ops.replication.plugins.module_utils.config_file import (
-    SECRET_DIRECTIVES,
     ConfigSyntaxError,
     describe,
     differing_directives,
