@@ -63,3 +63,13 @@ def test_values_sent_live_are_not_normalised_and_secrets_not_described():
     assert live_value('save 900 1\nsave 300 10\n', 'save') == '900 1 300 10'
     assert describe(WANTED, ['requirepass', 'dir', 'maxmemory']) == {
         'requirepass': '(hidden)', 'dir': '/var/lib/redis/6379', 'maxmemory': None}
+
+
+def test_repeated_directives_are_a_set_in_any_order():
+    live = 'rename-command KEYS ""\nrename-command FLUSHALL ""\nsentinel known-replica m 10.0.0.2 6379\n' \
+           'sentinel known-replica m 10.0.0.3 6379\n'
+    reordered = 'sentinel known-replica m 10.0.0.3 6379\nrename-command FLUSHALL ""\n' \
+                'sentinel known-replica m 10.0.0.2 6379\nrename-command KEYS ""\n'
+    assert differing_directives(reordered, live) == []
+    fewer = 'rename-command KEYS ""\nsentinel known-replica m 10.0.0.2 6379\n'
+    assert differing_directives(fewer, live) == ['rename-command', 'sentinel known-replica']
