@@ -47,6 +47,15 @@ def test_sentinel_majority_wins_over_inventory_and_over_a_returning_old_primary(
     assert current_primary(nodes, 'a', sentinels=sentinels) == dict(host='b', address=B, port=6379, source='sentinel')
 
 
+def test_sentinels_decide_when_replication_says_otherwise():
+    # Right after a failover: 'a' still has a replica, the Sentinels already promoted 'b'. Replication alone
+    # would name 'a'; the Sentinels' majority is the rule that comes first.
+    nodes = [node('a', A, 'primary'), node('b', B, 'primary'), node('c', C, 'replica', (A, 6379))]
+    sentinels = [sentinel('s1', B), sentinel('s2', B), sentinel('s3', A)]
+    assert current_primary(nodes, 'a', sentinels=sentinels) == dict(host='b', address=B, port=6379, source='sentinel')
+    assert current_primary(nodes, 'a')['host'] == 'a'
+
+
 def test_unanswering_sentinels_do_not_count():
     nodes = [node('a', A), node('b', B)]
     assert current_primary(nodes, 'a', sentinels=[sentinel('s1'), sentinel('s2', B)])['host'] == 'b'

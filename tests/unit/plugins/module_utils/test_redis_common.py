@@ -6,12 +6,20 @@
 from __future__ import annotations
 
 import pytest
+import yaml
 from redis import exceptions
 
+from ansible_collections.redis_ops.replication.plugins.doc_fragments.connection import ModuleDocFragment
+
 from ansible_collections.redis_ops.replication.plugins.module_utils.redis_common import (
+    RedisClient,
+    CONNECTION_REQUIRED_TOGETHER,
     RedisOpsError,
+    _redact,
+    connection_argument_spec,
     describe_target,
     explain_redis_error,
+    module_kwargs,
     validate_connection_params,
 )
 
@@ -63,3 +71,42 @@ def test_tls_files_must_be_readable(tmp_path):
         validate_connection_params(dict(BASE, tls=True, ca_certs=str(tmp_path / 'missing.pem')))
     with pytest.raises(RedisOpsError, match='client_key_file is .*, which is not a readable file'):
         validate_connection_params(dict(BASE, tls=True, client_key_file=str(tmp_path)))
+
+
+def test_a_failed_command_names_the_command_with_its_secrets_masked():
+    assert _redact(('CONFIG', 'SET', 'masterauth', 's3cret', 7), (3,)) == 'CONFIG SET masterauth ******** 7'
+    assert _redact(('SENTINEL', 'SET', 'm', 'auth-pass', 's3cret'), (4,)) == 'SENTINEL SET m auth-pass ********'
+    assert _redact(('PING',), ()) == 'PING'
+    # Nothing listens on port 1 of the loopback: a real refusal, whose details carry the masked command.
+    client = RedisClient(dict(BASE, login_host='127.0.0.1', login_port=1, connect_timeout=1.0))
+    with pytest.raises(RedisOpsError) as raised:
+        client.call('CONFIG', 'SET', 'masterauth', 's3cret-value', secret_positions=(3,))
+    assert raised.value.details['command'] == 'CONFIG SET masterauth ********'
+    assert 's3cret-value' not in raised.value.message
+    with pytest.raises(RedisOpsError) as plain:
+        client.call('CONFIG', 'SET', 'maxmemory', '1gb')
+    assert plain.value.details['command'] == 'CONFIG SET maxmemory 1gb'
+
+
+def test_argument_spec_is_the_documented_one():
+    documented = yaml.safe_load(ModuleDocFragment.DOCUMENTATION)['options']
+    spec = connection_argument_spec()
+    assert list(spec) == list(documented)
+    for name, option in spec.items():
+        doc = documented[name]
+        assert set(option) <= {'type', 'default', 'no_log'}, name
+        assert option['type'] == doc['type'], name
+        assert option.get('default') == doc.get('default'), name
+        assert type(option.get('default')) is type(doc.get('default')) or option['type'] == 'float', name
+    assert [name for name, option in spec.items() if option.get('no_log')] == ['login_password']
+    assert spec['login_password']['no_log'] is True
+    assert connection_argument_spec(default_port=26379)['login_port'] == dict(type='int', default=26379)
+
+
+def test_module_kwargs_add_check_mode_and_the_connection_rules():
+    kwargs = module_kwargs({'name': {}}, required_together=[('a', 'b')], required_if=[('x', 1, ['y'])])
+    assert kwargs == dict(argument_spec={'name': {}}, supports_check_mode=True,
+                          required_together=[('client_cert_file', 'client_key_file'), ('a', 'b')],
+                          required_if=[('x', 1, ['y'])])
+    assert module_kwargs({})['required_together'] == CONNECTION_REQUIRED_TOGETHER
+    assert module_kwargs({})['required_together'] is not CONNECTION_REQUIRED_TOGETHER
