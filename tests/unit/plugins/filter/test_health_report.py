@@ -10,7 +10,7 @@ import json
 import pytest
 from ansible.errors import AnsibleFilterError
 
-from ansible_collections.redis_ops.replication.plugins.filter.health_report import VIEW_VAR, health_report
+from ansible_collections.redis_ops.replication.plugins.filter.health_report import VIEW_VAR, FilterModule, health_report
 
 A, B, C = '10.0.0.1', '10.0.0.2', '10.0.0.3'
 DATA = ['a', 'b', 'c']
@@ -399,3 +399,7 @@ def test_sentinel_summary_and_problems_in_full():
         views=dict(s1=view, s2=dict(view, ckquorum=False, tilt=True), s3=dict(view, address='10.0.0.2:6379')))
     agreeing = report(healthy())['summary']['sentinels']
     assert agreeing['agreed'] is True and agreeing['address'] == '10.0.0.1:6379' and agreeing['quorum_ok'] is True
+
+
+def test_registered_under_its_name():
+    assert FilterModule().filters() == {'health_report': health_report}
