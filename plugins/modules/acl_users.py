@@ -321,11 +321,11 @@ class AclUsersManager:
         return shown
 
     # -- acting ----------------------------------------------------------
-    def _send(self, args: tuple, shown: str) -> None:
+    def _send(self, args: tuple, shown: str, secret_positions: tuple = ()) -> None:
         if self.module.check_mode:
             return
         try:
-            self.client.call(*args)
+            self.client.call(*args, secret_positions=secret_positions)
         except RedisOpsError as exc:
             raise RedisOpsError('%s failed: %s' % (shown, exc.message), changed=bool(self.commands),
                                 commands=list(self.commands)) from exc
@@ -337,7 +337,8 @@ class AclUsersManager:
         shown_secret = ['nopass'] if user['nopass'] else ['********'] * len(secret)
         args = ('ACL', 'SETUSER', user['name'], 'reset', *state, *secret, *user['rules'])
         shown = ' '.join(('ACL', 'SETUSER', user['name'], 'reset', *state, *shown_secret, *user['rules']))
-        self._send(args, shown)
+        first = 4 + len(state)
+        self._send(args, shown, () if user['nopass'] else tuple(range(first, first + len(secret))))
 
     def _persist(self) -> str:
         if self.module.check_mode or not self.params['persist']:

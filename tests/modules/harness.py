@@ -243,6 +243,52 @@ def run_module(tmp_path):
     return _run
 
 
+class RawResult(Exception):
+    """What a module handed to exit_json/fail_json, before AnsibleModule masks no_log values in it."""
+
+    def __init__(self, result: dict) -> None:
+        super().__init__('module finished')
+        self.result = result
+
+
+@pytest.fixture
+def run_module_raw(monkeypatch):
+    """run_module_raw('replicaof', {...}, check=False, diff=True) -> dict: the module's own result.
+
+    Runs the module's main() in this process and captures the keyword arguments of exit_json / fail_json
+    (failed and msg included) before AnsibleModule and Ansible replace no_log values with ********: what the
+    module itself redacts is tested here, which run_module cannot show. The test process's redis-py is used.
+    """
+    # pylint: disable=import-outside-toplevel
+    import importlib
+
+    from ansible.module_utils import basic
+
+    def capture_exit(_self, **kwargs):
+        raise RawResult(kwargs)
+
+    def capture_fail(_self, msg, **kwargs):
+        raise RawResult(dict(kwargs, failed=True, msg=msg))
+
+    monkeypatch.setattr(basic.AnsibleModule, 'exit_json', capture_exit)
+    monkeypatch.setattr(basic.AnsibleModule, 'fail_json', capture_fail)
+
+    def _run(name: str, args: dict, check: bool = False, diff: bool = True) -> dict:
+        payload = dict(args, _ansible_check_mode=check, _ansible_diff=diff)
+        monkeypatch.setattr(basic, '_ANSIBLE_ARGS', json.dumps({'ANSIBLE_MODULE_ARGS': payload}).encode())
+        if hasattr(basic, '_ANSIBLE_PROFILE'):
+            monkeypatch.setattr(basic, '_ANSIBLE_PROFILE', 'legacy')
+        module = importlib.import_module('ansible_collections.redis_ops.replication.plugins.modules.%s' % name)
+        try:
+            module.main()
+        except RawResult as done:
+            return done.result
+        pytest.fail('%s returned without calling exit_json or fail_json' % name)
+        return {}
+
+    return _run
+
+
 def conn(instance: Instance, **extra) -> dict:
     """Module connection options for an instance of the fleet."""
     options = dict(login_host='127.0.0.1', login_port=instance.port)

@@ -101,8 +101,35 @@ def test_default_user_disabled_by_admin(fleet, run_module):
     run = run_module('acl_users', dict(as_admin, users=[admin, dict(name='default', enabled=False)]))
     assert not run.failed, run.result
     assert run['updated'] == ['default']
-    with pytest.raises(redis.exceptions.RedisError):
+    # The server's own refusal (WRONGPASS: the user is disabled), not any error such as a refused connection.
+    with pytest.raises(redis.exceptions.AuthenticationError, match='invalid username-password pair or user is disabled'):
         redis.Redis(host='127.0.0.1', port=node.port, password=node.password).set('k', 'v')
+
+
+def test_refused_setuser_shows_neither_passwords_nor_their_hashes(fleet, run_module):
+    """The server refuses a user name with a NUL byte only at ACL SETUSER, after the probe user passed.
+
+    The hash of a password is not a no_log value, so Ansible would not mask it: only the module can keep it out.
+    """
+    node = fleet.redis()
+    before = acl_list(node)
+    run = run_module('acl_users', dict(conn(node), users=[dict(APP, name='app\x00x', passwords=[APP_PW, APP_PW2])]))
+    assert run.failed, run.result
+    assert "Usernames can't contain spaces or null characters" in run['msg'], run['msg']
+    assert 'ACL SETUSER' in run['msg'] and '******** ********' in run['msg']
+    no_secret_in(run, APP_PW, APP_PW2)
+    assert acl_list(node) == before
+
+
+def test_module_itself_redacts_passwords_in_commands(fleet, run_module_raw):
+    """Read the result as the module built it: AnsibleModule's no_log masking would hide a leak from run_module."""
+    node = fleet.redis()
+    result = run_module_raw('acl_users', dict(conn(node), users=[dict(APP, passwords=[APP_PW, APP_PW2])]))
+    assert not result.get('failed'), result
+    assert result['commands'][0] == 'ACL SETUSER app reset on ******** ******** ~app:* &* +@all -@scripting'
+    text = repr(result)
+    for secret in (APP_PW, APP_PW2):
+        assert secret not in text and hashlib.sha256(secret.encode()).hexdigest() not in text
 
 
 def test_sentinel_users_persisted_with_flushconfig(fleet, run_module):

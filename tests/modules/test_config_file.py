@@ -91,16 +91,24 @@ def test_live_setting_applied_without_restart(node, run_module):
 
 
 def test_restart_directives_are_reported_not_applied(node, run_module):
+    before = node.config_text()
     content = wanted(node).replace('port %d' % node.port, 'port %d' % (node.port + 1))
-    run = run_module('config_file', args_for(node, content, apply_live=True))
+    run = run_module('config_file', args_for(node, content, apply_live=True, backup=True))
     assert run['changed'] is True and run['restart_required'] is True
     assert run['restart_directives'] == ['port'] and run['applied_live'] == []
     assert node.client().config_get('port')['port'] == str(node.port)
+    lines = node.config_text().splitlines()
+    assert 'port %d' % (node.port + 1) in lines and 'port %d' % node.port not in lines
+    with open(run['backup_file'], encoding='utf-8') as handle:
+        assert handle.read() == before
+    assert os.path.dirname(run['backup_file']) == node.dir
 
 
-def test_secret_change_is_applied_and_hidden(node, run_module):
+def test_secret_change_is_applied_and_hidden(node, run_module_raw):
+    # The module's own result: AnsibleModule would mask content (no_log) before run_module could see a leak.
     content = wanted(node).replace('masterauth %s' % PASSWORD, 'masterauth %s' % SENTINEL_PASSWORD)
-    run = run_module('config_file', args_for(node, content, apply_live=True))
+    run = run_module_raw('config_file', args_for(node, content, apply_live=True))
+    assert SENTINEL_PASSWORD not in repr(run)
     assert run['commands'] == ['CONFIG SET masterauth ********']
     assert run['diff']['before'] == {'masterauth': '(hidden)'} and run['diff']['after'] == {'masterauth': '(hidden, changed)'}
     assert node.client().config_get('masterauth')['masterauth'] == SENTINEL_PASSWORD
@@ -111,6 +119,8 @@ def test_creates_missing_file_with_attributes(fleet, tmp_path, run_module):
     path = str(tmp_path / 'new.conf')
     run = run_module('config_file', dict(path=path, content=wanted(instance), mode='0640'))
     assert run['changed'] is True and run['created'] is True and run['restart_required'] is False
+    with open(path, encoding='utf-8') as handle:
+        assert handle.read() == wanted(instance)
     assert oct(os.stat(path).st_mode & 0o777) == '0o640'
     assert run_module('config_file', dict(path=path, content=wanted(instance), mode='0640'))['changed'] is False
     assert run_module('config_file', dict(path=path, content=wanted(instance), mode='0600'))['changed'] is True
@@ -153,3 +163,18 @@ def test_unknown_directive_is_refused_before_writing(node, run_module):
     run = run_module('config_file', args_for(node, wanted(node, extra='maxmemroy 1gb\n'), apply_live=True))
     assert run.failed and 'does not know the directive(s) maxmemroy' in run['msg'], str(run.result)
     assert node.config_text() == before
+
+
+def test_repeated_directives_are_compared_as_a_set(tmp_path, run_module):
+    """rename-command and Sentinel's per-master lines in another order mean the same; another set does not."""
+    path = str(tmp_path / 'repeated.conf')
+    lines = ['port 7001', 'rename-command FLUSHALL ""', 'rename-command KEYS ""',
+             'sentinel known-replica mymaster 127.0.0.1 7002', 'sentinel known-replica mymaster 127.0.0.1 7003']
+    with open(path, 'w', encoding='utf-8') as handle:
+        handle.write('\n'.join(lines) + '\n')
+    reordered = '\n'.join([lines[0], lines[2], lines[1], lines[4], lines[3]]) + '\n'
+    run = run_module('config_file', dict(path=path, content=reordered, strategy='merge'))
+    assert not run.failed and run['changed'] is False and run['directives'] == [], run.result
+    fewer = '\n'.join([lines[0], lines[2], lines[4]]) + '\n'
+    check = run_module('config_file', dict(path=path, content=fewer, strategy='merge'), check=True)
+    assert check['directives'] == ['rename-command', 'sentinel known-replica'] and check['restart_required'] is True

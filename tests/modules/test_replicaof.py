@@ -5,8 +5,13 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from harness import PASSWORD, conn, overridden, role_of, wait_until
+
+REPLICATION_USER = 'replicator'
+REPLICATION_PW = 'repl-pw-3c9e71'
 
 FAST_SYNC = ['repl-diskless-sync-delay 0']
 
@@ -195,5 +200,62 @@ def test_unix_socket(fleet, run_module):
                    primary_host='127.0.0.1', primary_port=primary.port)
     run = run_module('replicaof', options)
     assert not run.failed and run['changed'] is True, run.result
-    assert role_of(node) == 'slave'
+    info = node.client().info('replication')
+    assert info['role'] == 'slave' and info['master_host'] == '127.0.0.1' and info['master_port'] == primary.port
     assert run_module('replicaof', options)['changed'] is False
+
+
+def replication_user_primary(fleet):
+    """A primary whose replicas must authenticate as an ACL user that may do nothing but replicate."""
+    return fleet.redis(FAST_SYNC + ['user %s on >%s +psync +replconf +ping' % (REPLICATION_USER, REPLICATION_PW)])
+
+
+def test_primary_user_is_sent_as_the_name_the_server_accepts(fleet, run_module):
+    """Redis 7.0 knows masteruser (Valkey 8 calls it primaryuser and keeps masteruser as an alias):
+    the server accepts the name, the replica syncs as the ACL user, and the primary sees that user."""
+    primary = replication_user_primary(fleet)
+    node = fleet.redis(FAST_SYNC, masterauth=False)
+    args = replica_args(node, primary, primary_user=REPLICATION_USER, primary_auth=REPLICATION_PW,
+                        wait_for_sync=True, wait_timeout=30)
+    run = run_module('replicaof', args)
+    assert not run.failed, run.result
+    assert run['commands'] == ['CONFIG SET masteruser %s' % REPLICATION_USER, 'CONFIG SET masterauth ********',
+                               'REPLICAOF 127.0.0.1 %d' % primary.port, 'CONFIG REWRITE']
+    assert run['diff']['before']['primary_user'] == '' and run['diff']['after']['primary_user'] == REPLICATION_USER
+    assert run['link_status'] == 'up'
+    assert node.client().config_get('masteruser')['masteruser'] == REPLICATION_USER
+    replica_clients = [entry for entry in primary.client().client_list() if 'S' in entry['flags']]
+    assert [entry['user'] for entry in replica_clients] == [REPLICATION_USER]
+    assert re.search(r'^masteruser "?%s"?$' % REPLICATION_USER, node.config_text(), re.M), node.config_text()
+    again = run_module('replicaof', args)
+    assert not again.failed and again['changed'] is False and again['commands'] == [], again.result
+
+
+def test_primary_user_that_cannot_replicate_leaves_the_link_down(fleet, run_module):
+    """The same setup with a user the primary does not know: the real server refuses the sync."""
+    primary = replication_user_primary(fleet)
+    node = fleet.redis(FAST_SYNC, masterauth=False)
+    run = run_module('replicaof', replica_args(node, primary, primary_user='nobody', primary_auth=REPLICATION_PW,
+                                               wait_for_sync=True, wait_timeout=2))
+    assert run.failed and 'did not finish syncing' in run['msg'], run.result
+    assert run['link_status'] == 'down'
+
+
+def test_module_itself_redacts_primary_auth_in_commands_and_errors(fleet, run_module_raw):
+    """The module's own result (no_log masking would hide a leak from run_module), in success and in failure."""
+    primary = replication_user_primary(fleet)
+    node = fleet.redis(FAST_SYNC, masterauth=False)
+    result = run_module_raw('replicaof', replica_args(node, primary, primary_user=REPLICATION_USER,
+                                                      primary_auth=REPLICATION_PW, persist=False))
+    assert not result.get('failed'), result
+    assert result['commands'][1] == 'CONFIG SET masterauth ********'
+    assert REPLICATION_PW not in repr(result)
+
+    # A login user that may not CONFIG SET: the server's error names the command, which must stay redacted.
+    limited = fleet.redis(FAST_SYNC + ['user ops on >ops-pw-81 ~* &* +@all -config|set'], masterauth=False)
+    failed = run_module_raw('replicaof', dict(conn(limited, login_user='ops', login_password='ops-pw-81'),
+                                              primary_host='127.0.0.1', primary_port=primary.port,
+                                              primary_auth=REPLICATION_PW))
+    assert failed['failed'] and 'CONFIG SET masterauth ********' in failed['msg'], failed
+    assert 'NOPERM' in failed['msg'] or 'no permissions' in failed['msg']
+    assert REPLICATION_PW not in repr(failed)

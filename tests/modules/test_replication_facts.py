@@ -26,7 +26,14 @@ def test_primary_facts(cluster, run_module):
     wait_until(lambda: all(r.client().info('replication')['slave_repl_offset'] ==
                            primary.client().info('replication')['master_repl_offset'] for r in replicas),
                10, 'replicas to catch up')
-    run = run_module('replication_facts', conn(primary))
+    # A frozen replica does not acknowledge the next write: its lag is positive, so a wrong sign cannot pass.
+    frozen = replicas[1]
+    frozen.pause()
+    try:
+        primary.client().set('after-freeze', 'x' * 100)
+        run = run_module('replication_facts', conn(primary))
+    finally:
+        frozen.resume()
     assert not run.failed and run['changed'] is False, run.result
     facts = run['ansible_facts']['redis_replication']
     assert facts['role'] == 'primary' and facts['role_reported'] == 'master'
@@ -34,6 +41,8 @@ def test_primary_facts(cluster, run_module):
     assert sorted(r['port'] for r in facts['replicas']) == sorted(r.port for r in replicas)
     assert all(r['state'] == 'online' and r['ip'] == '127.0.0.1' for r in facts['replicas'])
     assert all(r['offset_lag'] == facts['master_repl_offset'] - r['offset'] >= 0 for r in facts['replicas'])
+    lag_of = {r['port']: r['offset_lag'] for r in facts['replicas']}
+    assert lag_of[frozen.port] > 100, facts['replicas']
     assert facts['min_replicas_to_write'] == 1 and facts['min_replicas_max_lag'] == 10
     assert facts['min_replicas_good'] == 2
     assert facts['server']['flavor'] == 'redis' and facts['server']['tcp_port'] == primary.port

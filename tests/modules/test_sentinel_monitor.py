@@ -5,6 +5,8 @@
 
 from __future__ import annotations
 
+import os
+
 import pytest
 from harness import PASSWORD, conn, overridden, sentinel_command, wait_until
 
@@ -91,6 +93,41 @@ def test_changed_auth_pass_is_set_and_never_shown(setup, run_module):
     assert run['diff']['after']['auth_pass'] == '(hidden, new value)'
     assert 'an-old-password' not in run.stdout
     assert 'sentinel auth-pass mymaster %s' % PASSWORD in sentinel.config_text()
+
+
+def test_unreadable_config_warns_and_on_create_leaves_the_password_alone(setup, run_module):
+    primary, sentinel = setup
+    created = run_module('sentinel_monitor', monitor_args(sentinel, primary, update_password='on_create'))
+    assert 'SENTINEL SET mymaster auth-pass ********' in created['commands'], created.result
+    # The Sentinel's file is no longer where INFO says it is: the password cannot be read back.
+    os.rename(sentinel.config_path, sentinel.config_path + '.elsewhere')
+    always = run_module('sentinel_monitor', monitor_args(sentinel, primary))
+    assert not always.failed and always['changed'] is True, always.result
+    assert always['commands'] == ['SENTINEL SET mymaster auth-pass ********', 'SENTINEL FLUSHCONFIG']
+    assert always['diff']['before']['auth_pass'] == '(unknown)'
+    assert len(always['warnings']) == 1
+    assert 'cannot be read back from the Sentinel at 127.0.0.1:%d' % sentinel.port in always['warnings'][0]
+    assert 'update_password=on_create' in always['warnings'][0]
+    os.remove(sentinel.config_path)  # FLUSHCONFIG wrote a new one; take it away again
+    on_create = run_module('sentinel_monitor', monitor_args(sentinel, primary, auth_pass='a-new-password',
+                                                            update_password='on_create'))
+    assert not on_create.failed and on_create['changed'] is False and on_create['commands'] == [], on_create.result
+    assert not on_create.get('warnings')
+
+
+def test_module_itself_redacts_auth_pass_in_commands_and_errors(fleet, run_module_raw):
+    """The module's own result (no_log masking would hide a leak from run_module), in success and in failure."""
+    primary = fleet.redis()
+    sentinel = fleet.sentinel(lines=['user ops on >ops-pw-5e ~* &* +@all -sentinel|set'])
+    created = run_module_raw('sentinel_monitor', monitor_args(sentinel, primary))
+    assert not created.get('failed'), created
+    assert 'SENTINEL SET mymaster auth-pass ********' in created['commands']
+    assert PASSWORD not in repr(created)
+    # A login user that may not SENTINEL SET: the server's error names the command, which must stay redacted.
+    failed = run_module_raw('sentinel_monitor', dict(monitor_args(sentinel, primary, auth_pass='changed-pw-e41'),
+                                                     login_user='ops', login_password='ops-pw-5e'))
+    assert failed['failed'] and 'SENTINEL SET mymaster auth-pass ********' in failed['msg'], failed
+    assert 'changed-pw-e41' not in repr(failed)
 
 
 def test_failed_over_address_is_kept_unless_forced(fleet, run_module):

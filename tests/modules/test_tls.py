@@ -111,3 +111,11 @@ def test_wrong_tls_settings_fail_with_a_message_that_says_what_to_fix(tls_server
     run = run_module('replication_facts', overridden(tls_conn(tls_server, pki), change))
     assert run.failed, run.result
     assert all(word in run['msg'] for word in words), run['msg']
+
+
+def test_validate_certs_false_accepts_a_server_certificate_no_given_ca_signed(tls_server, pki, run_module):
+    # ca_certs is a CA that did not sign the server's certificate: refused above, accepted without validation.
+    options = dict(tls_conn(tls_server, pki), ca_certs=pki + '/rogue-ca.crt', validate_certs=False)
+    run = run_module('replication_facts', options)
+    assert not run.failed, run.result
+    assert run['ansible_facts']['redis_replication']['role'] == 'primary'

@@ -8,7 +8,7 @@ from __future__ import annotations
 import pytest
 from ansible.errors import AnsibleFilterError
 
-from ansible_collections.redis_ops.replication.plugins.filter.current_primary import current_primary
+from ansible_collections.redis_ops.replication.plugins.filter.current_primary import FilterModule, current_primary
 
 
 def node(host, address, role=None, primary=None, port=6379):
@@ -130,6 +130,15 @@ def test_unreachable_nodes_and_disagreeing_sentinels_stop_the_play():
         current_primary(nodes, 'a', sentinels=[sentinel('a'), sentinel('b', B), sentinel('c', C)], unreachable=['a'])
 
 
+def test_sentinels_decide_when_replication_says_otherwise():
+    # Right after a failover: 'a' still has a replica, the Sentinels already promoted 'b'. Replication alone
+    # would name 'a'; the Sentinels' majority is the rule that comes first.
+    nodes = [node('a', A, 'primary'), node('b', B, 'primary'), node('c', C, 'replica', (A, 6379))]
+    sentinels = [sentinel('s1', B), sentinel('s2', B), sentinel('s3', A)]
+    assert current_primary(nodes, 'a', sentinels=sentinels) == decided('b', B, 'sentinel', agreeing=2, configured=3)
+    assert current_primary(nodes, 'a')['host'] == 'a'
+
+
 def test_sentinels_without_majority_stop_the_play():
     nodes = [node('a', A), node('b', B)]
     with pytest.raises(AnsibleFilterError, match=r'disagree.*s1 says 10.0.0.1:6379, s2 says 10.0.0.2:6379'):
@@ -159,3 +168,26 @@ def test_bad_input():
         current_primary([], 'a')
     with pytest.raises(AnsibleFilterError, match='inventory primary x is not among'):
         current_primary([node('a', A)], 'x')
+
+
+def test_the_majority_is_counted_not_the_highest_address():
+    nodes = [node('a', A, 'primary'), node('b', B), node('c', C)]
+    sentinels = [sentinel('s1', A), sentinel('s2', A), sentinel('s3', C)]
+    assert current_primary(nodes, 'b', sentinels=sentinels) == decided('a', A, 'sentinel', agreeing=2, configured=3)
+
+
+def test_messages_name_the_nodes_exactly():
+    with pytest.raises(AnsibleFilterError) as unknown:
+        current_primary([node('a', A)], 'a', sentinels=[sentinel('s2', '10.9.9.9'), sentinel('s1', '10.9.9.9')])
+    assert str(unknown.value) == ('the Sentinels (s1, s2) agree that the primary of mymaster is 10.9.9.9:6379, which '
+                                  'is not a data node of this inventory')
+    split = [node('a', A, 'primary'), node('b', B, 'primary'), node('c', C, 'replica', (A, 6379)),
+             node('d', '10.0.0.4', 'replica', (B, 6379))]
+    with pytest.raises(AnsibleFilterError) as both:
+        current_primary(split, 'a')
+    assert str(both.value) == ('several nodes are primaries with replicas: a (10.0.0.1:6379), b (10.0.0.2:6379); the '
+                               'fleet is split, resolve it before running the playbook again')
+
+
+def test_registered_under_its_name():
+    assert FilterModule().filters() == {'current_primary': current_primary}

@@ -10,7 +10,7 @@ import json
 import pytest
 from ansible.errors import AnsibleFilterError
 
-from ansible_collections.redis_ops.replication.plugins.filter.health_report import VIEW_VAR, health_report
+from ansible_collections.redis_ops.replication.plugins.filter.health_report import VIEW_VAR, FilterModule, health_report
 
 A, B, C = '10.0.0.1', '10.0.0.2', '10.0.0.3'
 DATA = ['a', 'b', 'c']
@@ -352,3 +352,54 @@ def test_a_wrong_recorded_address_of_the_master_gets_a_hint():
         'the Sentinels (s1) say the master of mymaster is 10.0.1.1:6379 (not a data node of the inventory), but the master '
         'among the data nodes is a (10.0.0.1:6379); if that is a, set redis_host_address=10.0.1.1 for a',
     ]
+
+
+def test_replicas_summary_and_problems_in_full():
+    """Every field of the replica summary and every message, for a master that lists a lagging replica and a
+    replica from outside the inventory, and a replica whose link was never established."""
+    hostvars = healthy()
+    hostvars['b'] = data_view(B, replica(A, last_io=3))
+    hostvars['c'] = data_view(C, replica(A, link=None, since=-1, last_io=None))
+    listed = primary((B, 6379, 'online', 7), ('10.0.0.7', 6380, 'wait_bgsave', None))
+    listed['replicas'][0]['offset_lag'] = 40
+    hostvars['a'] = data_view(A, listed)
+    result = report(hostvars)
+    assert result['problems'] == [
+        'replica c (10.0.0.3:6379): its link to a (10.0.0.1:6379) is not established',
+        'replica b (10.0.0.2:6379) lags 7s behind the master a (its last acknowledgement), more than the maximum of 5s',
+        'replica 10.0.0.7:6380 (a replica not in the inventory): the master a sees it in state wait_bgsave, not online',
+        'the master a sees 1 replica online, 2 expected (not online there: c)',
+    ]
+    assert result['summary']['replicas'] == [
+        dict(host='b', address=B, port=6379, state='online', lag=7, offset_lag=40, link_status='up', last_io_seconds_ago=3),
+        dict(host=None, address='10.0.0.7', port=6380, state='wait_bgsave', lag=None, offset_lag=0, link_status=None,
+             last_io_seconds_ago=None),
+        dict(host='c', address=C, port=6379, state=None, lag=None, offset_lag=None, link_status=None,
+             last_io_seconds_ago=None),
+    ]
+    assert result['summary']['replicas_online'] == 1
+
+
+def test_sentinel_summary_and_problems_in_full():
+    hostvars = healthy()
+    hostvars['s2'] = sentinel_view(B, sentinel_facts(A, ckquorum=False, flags='master,s_down,o_down', tilt=True))
+    hostvars['s3'] = sentinel_view(C, sentinel_facts(B))
+    result = report(hostvars)
+    assert result['problems'] == [
+        'Sentinel s2 (10.0.0.2:26379) is in TILT mode and will not fail over',
+        'Sentinel s2 (10.0.0.2:26379) flags the master of mymaster (10.0.0.1:6379) as s_down,o_down',
+        'Sentinel s2 (10.0.0.2:26379): CKQUORUM mymaster failed: NOQUORUM 1 usable Sentinels. Not enough available '
+        'Sentinels to reach the specified quorum for this master',
+        'the Sentinels disagree on the master of mymaster: s1, s2 say 10.0.0.1:6379 (a, the master); '
+        's3 says 10.0.0.2:6379 (b, role replica)',
+    ]
+    view = dict(address='10.0.0.1:6379', ckquorum=True, num_other_sentinels=2, num_replicas=2, tilt=False)
+    assert result['summary']['sentinels'] == dict(
+        master_name='mymaster', total=3, answered=3, agreed=False, address=None, quorum_ok=False,
+        views=dict(s1=view, s2=dict(view, ckquorum=False, tilt=True), s3=dict(view, address='10.0.0.2:6379')))
+    agreeing = report(healthy())['summary']['sentinels']
+    assert agreeing['agreed'] is True and agreeing['address'] == '10.0.0.1:6379' and agreeing['quorum_ok'] is True
+
+
+def test_registered_under_its_name():
+    assert FilterModule().filters() == {'health_report': health_report}

@@ -167,3 +167,13 @@ def test_a_rewritten_unicode_password_equals_the_rendered_one():
     rendered = 'requirepass %s\nmasterauth %s\n' % (quote_config_arg('p\u00e9 "#'), quote_config_arg("x'y"))
     rewritten = 'requirepass "p\\xc3\\xa9 \\"#"\nmasterauth x\'y\n'.replace("x'y", '"x\'y"')
     assert differing_directives(rendered, rewritten) == []
+
+
+def test_repeated_directives_are_a_set_in_any_order():
+    live = 'rename-command KEYS ""\nrename-command FLUSHALL ""\nsentinel known-replica m 10.0.0.2 6379\n' \
+           'sentinel known-replica m 10.0.0.3 6379\n'
+    reordered = 'sentinel known-replica m 10.0.0.3 6379\nrename-command FLUSHALL ""\n' \
+                'sentinel known-replica m 10.0.0.2 6379\nrename-command KEYS ""\n'
+    assert differing_directives(reordered, live) == []
+    fewer = 'rename-command KEYS ""\nsentinel known-replica m 10.0.0.2 6379\n'
+    assert differing_directives(fewer, live) == ['rename-command', 'sentinel known-replica m']

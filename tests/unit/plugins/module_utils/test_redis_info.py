@@ -9,6 +9,7 @@ import pytest
 
 from ansible_collections.redis_ops.replication.plugins.module_utils.redis_info import (
     ServerInfo,
+    config_get_to_dict,
     pairs_to_dict,
     parse_info,
     parse_version,
@@ -123,3 +124,108 @@ def test_same_address():
     assert same_address('[::1]', '::1')
     assert not same_address('127.0.0.1', '127.0.0.2')
     assert not same_address('127.0.0.1', None)
+
+
+def test_primary_status_in_full():
+    status = replication_status(parse_info(PRIMARY_INFO))
+    assert status == dict(
+        role='primary', role_reported='master', master_repl_offset=1200, connected_replicas=2,
+        replicas=[dict(ip='10.0.0.2', port=6379, state='online', offset=1000, lag=0, offset_lag=200),
+                  dict(ip='fe80::1', port=6380, state='wait_bgsave', offset=0, lag=7, offset_lag=1200)],
+        primary_host=None, primary_port=None, link_status=None, last_io_seconds_ago=None, sync_in_progress=False,
+        replica_repl_offset=None, replica_priority=None, replica_read_only=None, link_down_since_seconds=None,
+        min_replicas_good=2)
+
+
+def test_replica_status_in_full_and_with_fields_missing():
+    status = replication_status(parse_info(REPLICA_INFO))
+    assert status == dict(
+        role='replica', role_reported='slave', master_repl_offset=0, connected_replicas=0, replicas=[],
+        primary_host='10.0.0.1', primary_port=6379, link_status='down', last_io_seconds_ago=-1,
+        sync_in_progress=True, replica_repl_offset=1, replica_priority=0, replica_read_only=True,
+        link_down_since_seconds=12, min_replicas_good=None)
+    # Valkey names, and a replica that reports only the basics
+    valkey = replication_status(dict(role='replica', master_host='h', master_port='6390', replica_priority='5',
+                                     replica_read_only=0, master_sync_in_progress=0))
+    assert valkey['role'] == 'replica' and valkey['role_reported'] == 'replica'
+    assert (valkey['primary_host'], valkey['primary_port']) == ('h', 6390)
+    assert valkey['replica_priority'] == 5 and valkey['replica_read_only'] is False
+    assert valkey['sync_in_progress'] is False and valkey['link_status'] is None
+    assert valkey['last_io_seconds_ago'] is None and valkey['replica_repl_offset'] is None
+    assert valkey['master_repl_offset'] == 0 and valkey['connected_replicas'] == 0
+    bare = replication_status(dict(role='slave'))
+    assert bare['replica_read_only'] is True and bare['primary_port'] is None and bare['primary_host'] is None
+    assert bare['link_down_since_seconds'] is None and bare['replica_priority'] is None
+    assert replication_status({})['role'] == 'unknown' and replication_status({})['role_reported'] == 'unknown'
+    assert replication_status(dict(role='sentinel'))['role'] == 'sentinel'
+
+
+def test_replica_lines_as_text_with_gaps_and_offsets_ahead():
+    info = dict(role='master', connected_slaves='2', master_repl_offset='50',
+                slave1='ip=10.0.0.3,port=6379,state=online,offset=60,lag=1', slave2='ip=x,port=1,state=online',
+                slave4='ip=y,port=2')
+    replicas = replication_status(info)['replicas']
+    # slave0 is missing (a replica that just left): the listing goes on; an offset ahead of the primary is no lag
+    assert replicas[0] == dict(ip='10.0.0.3', port=6379, state='online', offset=60, lag=1, offset_lag=0)
+    assert replicas[1] == dict(ip='x', port=1, state='online', offset=0, lag=None, offset_lag=50)
+    assert len(replicas) == 2
+    # a replica line the count does not include yet is listed too; the first gap after the count ends the list
+    assert replication_status(dict(role='master', connected_slaves=0, slave0='ip=a,port=1'))['replicas'] == [
+        dict(ip='a', port=1, state='', offset=0, lag=None, offset_lag=0)]
+    empty = replication_status(dict(role='master', connected_slaves='', master_repl_offset=''))
+    assert empty['connected_replicas'] == 0 and empty['master_repl_offset'] == 0
+
+
+def test_parse_info_types_and_skipped_lines():
+    raw = '# Server\r\n\r\nredis_version:7.0.15\r\nuptime:12\r\nratio:0.5\r\nno colon here\r\n' \
+          'master_host:10.0.0.1\r\nslave12:ip=a,port=1\r\nmaster0:name=m,status=ok\r\nslaves:x=1\r\n' \
+          'url:http://h:1\r\n'
+    assert parse_info(raw) == {'redis_version': '7.0.15', 'uptime': 12, 'ratio': 0.5, 'master_host': '10.0.0.1',
+                               'slave12': {'ip': 'a', 'port': 1}, 'master0': {'name': 'm', 'status': 'ok'},
+                               'slaves': 'x=1', 'url': 'http://h:1'}
+    assert parse_info(raw.encode()) == parse_info(raw)
+    assert parse_info({'already': 'parsed'}) == {'already': 'parsed'}
+    assert parse_info('slave:ip=a\nmasterx:1\n') == {'slave': 'ip=a', 'masterx': 1}
+
+
+def test_server_info_in_full():
+    redis = ServerInfo.from_info(parse_info('redis_version:7.0.15\nredis_mode:standalone\nrun_id:r1\n'
+                                            'tcp_port:6380\nconfig_file:/etc/redis/redis.conf\n'))
+    assert vars(redis) == dict(flavor='redis', version=(7, 0, 15), mode='standalone', run_id='r1', tcp_port=6380,
+                               config_file='/etc/redis/redis.conf', version_string='7.0.15')
+    assert redis.as_dict() == dict(flavor='redis', version='7.0.15', mode='standalone', run_id='r1', tcp_port=6380)
+    valkey = ServerInfo.from_info(parse_info(VALKEY_SERVER))
+    assert vars(valkey) == dict(flavor='valkey', version=(8, 1, 1), mode='standalone', run_id='abc', tcp_port=6379,
+                                config_file='/etc/valkey/valkey.conf', version_string='8.1.1')
+    # Valkey 8 also says server_mode; a Valkey without valkey_version falls back to redis_version
+    named = ServerInfo.from_info(dict(server_name='Valkey', redis_version='7.2.4', server_mode='sentinel'))
+    assert (named.flavor, named.version_string, named.mode, named.is_sentinel) == ('valkey', '7.2.4', 'sentinel', True)
+    empty = ServerInfo.from_info({})
+    assert vars(empty) == dict(flavor='redis', version=(0, 0, 0), mode='standalone', run_id='', tcp_port=0,
+                               config_file='', version_string='0')
+    assert ServerInfo.from_info(dict(tcp_port='', config_file=None)).tcp_port == 0
+
+
+def test_config_get_from_list_and_map():
+    assert config_get_to_dict(['maxmemory', 0, 'save', '']) == {'maxmemory': '0', 'save': ''}
+    assert config_get_to_dict({'maxmemory': 0}) == {'maxmemory': '0'}
+    assert config_get_to_dict(None) == {} and config_get_to_dict(['odd']) == {}
+
+
+def test_every_warning_and_none_when_healthy():
+    healthy = replication_status(dict(role='master', connected_slaves=1, slave0='ip=a,port=1,state=online,lag=5'))
+    assert replication_warnings(healthy, max_lag_seconds=5, min_replicas=1) == []
+    assert replication_warnings(healthy) == []
+    assert replication_warnings(healthy, max_lag_seconds=4) == ['replica a:1 lags 5s behind (more than max_lag_seconds=4)']
+    assert replication_warnings(healthy, min_replicas=2) == ['1 replica(s) online, fewer than min_replicas=2']
+    no_lag = replication_status(dict(role='master', connected_slaves=1, slave0='ip=a,port=1,state=online'))
+    assert replication_warnings(no_lag, max_lag_seconds=0) == []
+    quiet = replication_status(dict(role='slave', master_host='p', master_port=1, master_link_status='up',
+                                    master_last_io_seconds_ago=9))
+    assert replication_warnings(quiet) == [] and replication_warnings(quiet, max_lag_seconds=9) == []
+    assert replication_warnings(quiet, max_lag_seconds=8) == [
+        'no data from the primary for 9s (more than max_lag_seconds=8)']
+    unknown_io = replication_status(dict(role='slave', master_link_status='up'))
+    assert replication_warnings(unknown_io, max_lag_seconds=0) == []
+    assert replication_warnings(replication_status(dict(role='slave', master_host='p', master_port=1,
+                                                        master_link_status='up')), min_replicas=1) == []
