@@ -177,4 +177,4 @@ def test_repeated_directives_are_compared_as_a_set(tmp_path, run_module):
     assert not run.failed and run['changed'] is False and run['directives'] == [], run.result
     fewer = '\n'.join([lines[0], lines[2], lines[4]]) + '\n'
     check = run_module('config_file', dict(path=path, content=fewer, strategy='merge'), check=True)
-    assert check['directives'] == ['rename-command', 'sentinel known-replica'] and check['restart_required'] is True
+    assert check['directives'] == ['rename-command', 'sentinel known-replica mymaster'] and check['restart_required'] is True
