@@ -62,7 +62,6 @@ def test_a_limit_that_leaves_data_nodes_out_is_refused_even_when_unreachable_hos
     assert views['unreachable'] == [] and views['sentinels'][3] == dict(host='s4', facts=None)
 
 
-
 def discovered(key, facts, **flags):
     return dict(flags, ansible_facts={key: facts})
 
