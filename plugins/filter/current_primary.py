@@ -77,7 +77,7 @@ _value:
       description: How it was decided, V(sentinel), V(replication) or V(inventory).
       type: str
     sentinels_agreeing:
-      description: How many Sentinels named this primary (0 unless O(source) is V(sentinel)).
+      description: How many Sentinels named this primary (0 unless C(source) is V(sentinel)).
       type: int
     sentinels_configured:
       description: How many Sentinels are configured (the input O(sentinels)).

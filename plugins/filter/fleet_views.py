@@ -43,7 +43,7 @@ options:
   unreachable_ok:
     description:
       - Return unreachable hosts in C(unreachable) and C(unreachable_nodes) instead of stopping; the caller then
-        decides (P(redis_ops.replication.current_primary#filter) does, with its O(unreachable) option).
+        decides (P(redis_ops.replication.current_primary#filter) does, with its C(unreachable) option).
     type: bool
     default: false
 '''
