@@ -5,4 +5,4 @@
 
 from __future__ import annotations
 
-from harness import fleet, run_module, run_module_raw  # noqa: F401  pylint: disable=unused-import
+from harness import cluster, fleet, run_module, run_module_raw  # noqa: F401  pylint: disable=unused-import

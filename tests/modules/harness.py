@@ -185,6 +185,26 @@ def fleet():
         shutil.rmtree(workdir, ignore_errors=True)
 
 
+FAST = ['repl-diskless-sync-delay 0']
+
+
+@pytest.fixture
+def cluster(fleet):  # pylint: disable=redefined-outer-name
+    """One primary, two replicas and three Sentinels (quorum 2) that know each other and both replicas."""
+    primary = fleet.redis(FAST)
+    replicas = [fleet.redis(FAST, replica_of=primary) for _index in range(2)]
+    sentinels = [fleet.sentinel(primary, quorum=2, down_after=2000) for _index in range(3)]
+    wait_until(lambda: all(len(sentinel_command(s, 'SENTINELS', 'mymaster')) == 2 and
+                           len(sentinel_command(s, 'REPLICAS', 'mymaster')) == 2 for s in sentinels),
+               30, 'the Sentinels to discover each other and both replicas', interval=0.5)
+    return primary, replicas, sentinels
+
+
+def sentinel_primary_port(sentinel: Instance, name: str = 'mymaster') -> int:
+    """The primary's port as this Sentinel reports it."""
+    return int(sentinel.client().execute_command('SENTINEL', 'GET-MASTER-ADDR-BY-NAME', name)[1])
+
+
 class ModuleRun:
     """Result of one module run through ansible-playbook."""
 

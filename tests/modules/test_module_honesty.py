@@ -7,24 +7,7 @@ from __future__ import annotations
 
 import pytest
 
-from harness import PASSWORD, conn, role_of, sentinel_command, wait_until
-
-FAST = ['repl-diskless-sync-delay 0']
-
-
-@pytest.fixture
-def cluster(fleet):
-    primary = fleet.redis(FAST)
-    replicas = [fleet.redis(FAST, replica_of=primary) for _index in range(2)]
-    sentinels = [fleet.sentinel(primary, quorum=2, down_after=2000) for _index in range(3)]
-    wait_until(lambda: all(len(sentinel_command(s, 'SENTINELS', 'mymaster')) == 2 and
-                           len(sentinel_command(s, 'REPLICAS', 'mymaster')) == 2 for s in sentinels),
-               30, 'the Sentinels to discover each other and both replicas', interval=0.5)
-    return primary, replicas, sentinels
-
-
-def sentinel_primary_port(sentinel) -> int:
-    return int(sentinel.client().execute_command('SENTINEL', 'GET-MASTER-ADDR-BY-NAME', 'mymaster')[1])
+from harness import PASSWORD, conn, role_of, sentinel_primary_port
 
 
 def test_two_switchovers_back_to_back_end_on_the_requested_node(cluster, run_module):

@@ -12,24 +12,7 @@ import pytest
 import redis
 from redis.sentinel import Sentinel
 
-from harness import PASSWORD, SENTINEL_PASSWORD, conn, overridden, role_of, sentinel_command, wait_until
-
-FAST = ['repl-diskless-sync-delay 0']
-
-
-@pytest.fixture
-def cluster(fleet):
-    primary = fleet.redis(FAST)
-    replicas = [fleet.redis(FAST, replica_of=primary) for _index in range(2)]
-    sentinels = [fleet.sentinel(primary, quorum=2, down_after=2000) for _index in range(3)]
-    wait_until(lambda: all(len(sentinel_command(s, 'SENTINELS', 'mymaster')) == 2 and
-                           len(sentinel_command(s, 'REPLICAS', 'mymaster')) == 2 for s in sentinels),
-               30, 'the Sentinels to discover each other and both replicas', interval=0.5)
-    return primary, replicas, sentinels
-
-
-def master_port(sentinel) -> int:
-    return int(sentinel.client().execute_command('SENTINEL', 'GET-MASTER-ADDR-BY-NAME', 'mymaster')[1])
+from harness import FAST, PASSWORD, SENTINEL_PASSWORD, conn, overridden, role_of, sentinel_command, sentinel_primary_port, wait_until
 
 
 class Writer(threading.Thread):
@@ -89,7 +72,7 @@ def test_check_mode_plans_without_touching_anything(cluster, run_module):
     assert run['method'] == 'pause'
     assert run['diff'] == dict(before=dict(primary='127.0.0.1:%d' % primary.port),
                                after=dict(primary='127.0.0.1:%d' % replicas[1].port))
-    assert role_of(primary) == 'master' and master_port(sentinels[0]) == primary.port
+    assert role_of(primary) == 'master' and sentinel_primary_port(sentinels[0]) == primary.port
     assert all(r.client().config_get('replica-priority')['replica-priority'] == '100' for r in replicas)
 
 
@@ -113,7 +96,7 @@ def test_switchover_to_a_chosen_replica_loses_no_acknowledged_write(cluster, run
     assert any('CLIENT PAUSE' in command for command in run['commands'])
     assert any('SENTINEL FAILOVER mymaster' in command for command in run['commands'])
     assert writer.missing_on(target) == []
-    assert all(master_port(s) == target.port for s in sentinels)
+    assert all(sentinel_primary_port(s) == target.port for s in sentinels)
     assert role_of(target) == 'master' and role_of(primary) == 'slave'
     assert primary.client().info('replication')['master_port'] == target.port
     # The priority lowered to steer Sentinel is back.
@@ -135,7 +118,7 @@ def test_current_primary_guard_makes_it_idempotent(cluster, run_module):
     assert not first.failed and first['changed'] is True, first.result
     new_port = first['primary']['port']
     assert new_port in (replicas[0].port, replicas[1].port)
-    assert all(master_port(s) == new_port for s in sentinels)
+    assert all(sentinel_primary_port(s) == new_port for s in sentinels)
     second = run_module('sentinel_failover', options(sentinels[2], current_primary_host='127.0.0.1',
                                                      current_primary_port=primary.port))
     assert second['changed'] is False and second['commands'] == []
@@ -178,7 +161,7 @@ def test_plain_sentinel_failover_for_comparison(cluster, run_module):
     assert not any('CLIENT PAUSE' in command for command in run['commands'])
     print('plain SENTINEL FAILOVER: client gap %.3fs, %d acknowledged, %d lost' % (
         writer.longest_gap, len(writer.acknowledged), len(writer.missing_on(replicas[0]))))
-    assert all(master_port(s) == replicas[0].port for s in sentinels)
+    assert all(sentinel_primary_port(s) == replicas[0].port for s in sentinels)
 
 
 @pytest.mark.parametrize('changes, message', [
@@ -196,7 +179,7 @@ def test_bad_input_fails_before_any_change(cluster, run_module, changes, message
     run = run_module('sentinel_failover', overridden(options(sentinels[0]), changes))
     assert run.failed and message in run['msg'], run.result
     assert run.get('commands', []) == []
-    assert role_of(primary) == 'master' and all(master_port(s) == primary.port for s in sentinels)
+    assert role_of(primary) == 'master' and all(sentinel_primary_port(s) == primary.port for s in sentinels)
 
 
 def test_data_node_instead_of_sentinel_is_refused(cluster, run_module):
@@ -233,6 +216,6 @@ def test_a_replica_that_cannot_catch_up_aborts_and_resumes_writes(cluster, run_m
     assert 'writes were resumed' in run['msg']
     assert any('CLIENT UNPAUSE' in command for command in run['commands'])
     assert not any('SENTINEL FAILOVER' in command for command in run['commands'])
-    assert role_of(primary) == 'master' and all(master_port(s) == primary.port for s in sentinels)
+    assert role_of(primary) == 'master' and all(sentinel_primary_port(s) == primary.port for s in sentinels)
     primary.client().set('writable-again', 1)
     assert other.client().config_get('replica-priority')['replica-priority'] == '100'
