@@ -29,6 +29,7 @@ import sys
 # Lines whose needs no command in them shows: (pattern on the recipe line, groups, why).
 NEEDS = (
     (r'pytest\b.*\btests/modules\b', {'servers'}, 'the module tests start redis-server and redis-sentinel'),
+    (r'pytest\b.*\btests/prometheus\b', {'servers'}, 'the exporter tests start redis-server and redis-sentinel'),
     (r'\bmolecule\b.*\btest\b', {'containers', 'clients'}, 'Molecule runs podman hosts; the failover scenario runs node'),
     (r'\bansible-test\b.*\bsanity\b', {'sanity'}, 'ansible-test sanity runs shellcheck'),
     (r'\bbench\b.*\brun\.py\b|\brun\.py\b.*\bbench\b|cd bench\b.*run\.py', {'servers', 'containers'},
