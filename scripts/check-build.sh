@@ -12,7 +12,8 @@ artifact=$(ls "$out"/redis_ops-replication-*.tar.gz)
 listing=$(tar -tzf "$artifact")
 for required in MANIFEST.json FILES.json README.md LICENSE meta/runtime.yml \
     plugins/modules/replicaof.py plugins/modules/sentinel_monitor.py plugins/modules/replication_facts.py \
-    plugins/module_utils/redis_common.py plugins/doc_fragments/connection.py; do
+    plugins/module_utils/redis_common.py plugins/doc_fragments/connection.py \
+    monitoring/prometheus/redis_ops.rules.yml; do
   grep -qx "$required" <<<"$listing" || { echo "artifact lacks $required"; exit 1; }
 done
 if forbidden=$(grep -E '^(tests|molecule|bench|scripts|requirements|\.ci|\.build|\.venv[^/]*|\.git)(/|$)|^Makefile$' <<<"$listing"); then
