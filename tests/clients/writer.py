@@ -136,6 +136,13 @@ def main(argv: list) -> int:
     mark_index, refused_index, refused = None, None, 0
     mark_at, refused_at = None, None
     acknowledged_index = []
+
+    def write_progress():
+        with open(args.progress + '.tmp', 'w', encoding='utf-8') as handle:
+            json.dump(dict(acknowledged=len(acknowledged), errors=errors, gave_up=gave_up, refused=refused,
+                           marked=mark_index is not None), handle)
+        os.replace(args.progress + '.tmp', args.progress)
+
     while (index < args.max_writes and time.monotonic() - started < args.max_seconds
            and not (args.stop_file and os.path.exists(args.stop_file))):
         key = prefix + str(index)
@@ -154,6 +161,10 @@ def main(argv: list) -> int:
                         refused_index, refused_at = index, time.monotonic()
                 if len(error_log) < 20:
                     error_log.append('%.3fs %s: %s' % (time.monotonic() - started, type(exc).__name__, str(exc)[:200]))
+                if args.progress and time.monotonic() - last_progress > 0.25:
+                    # Also while one write is retried: a caller waits for the refusals to show.
+                    last_progress = time.monotonic()
+                    write_progress()
                 if time.monotonic() - first_try > args.retry_seconds:
                     gave_up += 1
                     key = None
@@ -169,10 +180,7 @@ def main(argv: list) -> int:
         index += 1
         if args.progress and now - last_progress > 0.25:
             last_progress = now
-            with open(args.progress + '.tmp', 'w', encoding='utf-8') as handle:
-                json.dump(dict(acknowledged=len(acknowledged), errors=errors, gave_up=gave_up, refused=refused,
-                               marked=mark_index is not None), handle)
-            os.replace(args.progress + '.tmp', args.progress)
+            write_progress()
         time.sleep(max(0.0, 1.0 / args.rate - (time.monotonic() - first_try)))
 
     # Read every acknowledged key back from whoever is primary now.
