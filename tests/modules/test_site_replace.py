@@ -1,0 +1,76 @@
+# -*- coding: utf-8 -*-
+# Copyright: redis_ops.replication contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""site.yml replacing a dead host, against real redis-server / redis-sentinel processes on loopback.
+
+As in test_site_unreachable, site.yml's own discovery, reset, wait and summary plays run; the role's converge
+(packages, units) is stood in for by a REPLICAOF of the replicas towards the primary discovery decided, which the
+Molecule ``failover`` scenario runs for real.
+"""
+
+from __future__ import annotations
+
+import os
+
+import yaml
+from harness import PASSWORD, run_playbook_file, sentinel_command, wait_until
+from test_site_unreachable import PLAYBOOKS, PROBE, WAIT, fleet_of_three, master_of, task, write_inventory  # noqa: F401 pylint: disable=unused-import
+
+RESET = 'Reset the Sentinels that hold stale entries'
+CONVERGE = 'Stand in for the converge of the replicas'
+SITE_PLAYS = ('Discover the live topology', 'Forget replicas and Sentinels that left the inventory, one Sentinel at a time',
+              'Wait until every Sentinel sees the whole fleet', 'Name the hosts left untouched')
+
+
+def site_part(tmp_path) -> str:
+    with open(os.path.join(PLAYBOOKS, 'site.yml'), encoding='utf-8') as handle:
+        plays = {play['name']: play for play in yaml.safe_load(handle)}
+    probe = dict(name='Probe', hosts='redis_master:redis_replica:redis_sentinel', gather_facts=False, tasks=[dict(
+        name=PROBE, run_once=True, **{'ansible.builtin.debug': dict(msg=dict(
+            primary='{{ redis_primary }}', replicas="{{ groups['redis_ops_current_replicas'] | default([]) }}"))})])
+    converge = dict(name='Converge stand-in', hosts='redis_ops_current_replicas', gather_facts=False, tasks=[dict(
+        name=CONVERGE, **{'redis_ops.replication.replicaof': dict(
+            login_port='{{ redis_port }}', login_password=PASSWORD, primary_host='{{ redis_primary.address }}',
+            primary_port='{{ redis_primary.port }}', primary_auth=PASSWORD, wait_for_sync=True)})])
+    path = tmp_path / 'site-part.yml'
+    path.write_text(yaml.safe_dump([plays[SITE_PLAYS[0]], probe, converge] + [plays[name] for name in SITE_PLAYS[1:]]))
+    return str(path)
+
+
+def counts(sentinel) -> tuple:
+    master = sentinel_command(sentinel, 'MASTER', 'mymaster')
+    return int(master['num-slaves']), int(master['num-other-sentinels'])
+
+
+def test_a_new_host_replaces_the_dead_primary_host_and_the_sentinels_forget_it(fleet_of_three, fleet, tmp_path):
+    nodes, sentinels = fleet_of_three
+    # The primary's host dies for good, with its Sentinel; the two others fail over.
+    nodes['node1'].kill()
+    sentinels['s1'].kill()
+    old = ('127.0.0.1', nodes['node1'].port)
+    wait_until(lambda: master_of(sentinels['s2']) != old and master_of(sentinels['s2']) == master_of(sentinels['s3']),
+               60, 'the two remaining Sentinels to fail over', interval=0.3)
+    new_port = master_of(sentinels['s2'])[1]
+    new = next(name for name, instance in nodes.items() if instance.port == new_port)
+    # A new host with a new address takes node1's place in the inventory (in redis_master, which no longer says who
+    # is primary): a fresh server that replicates from nobody, and a Sentinel the role set to monitor the primary.
+    nodes['node1'] = fleet.redis(['repl-diskless-sync-delay 0'])
+    sentinels['s1'] = fleet.sentinel(nodes[new], quorum=2, down_after=1000)
+    inventory = write_inventory(tmp_path, nodes, sentinels)
+
+    run = run_playbook_file(site_part(tmp_path), inventory)
+    assert run.rc == 0, run.stdout[-3000:]
+    decided = task(run, PROBE)[0]['result']['msg']
+    assert decided['primary']['host'] == new and decided['primary']['source'] == 'sentinel'
+    assert sorted(decided['replicas']) == sorted({'node1', 'node2', 'node3'} - {new})
+    assert nodes['node1'].client().info('replication')['master_port'] == new_port
+    reset = task(run, RESET)
+    assert len(reset) == 1 and reset[0]['result']['changed'] is True, run.stdout[-3000:]
+    assert [entry['reset'] for entry in reset[0]['result']['sentinels']] == [False, True, True]
+    assert all(counts(sentinel) == (2, 2) for sentinel in sentinels.values())
+    assert sorted(entry['host'] for entry in task(run, WAIT) if entry['status'] == 'ok') == ['s1', 's2', 's3']
+
+    again = run_playbook_file(site_part(tmp_path), inventory)
+    assert again.rc == 0, again.stdout[-3000:]
+    assert [entry['result']['changed'] for entry in task(again, RESET)] == [False]
+    assert not [entry for entry in again.results if entry['result'].get('changed')], again.stdout[-3000:]
