@@ -25,7 +25,7 @@ def remove_part(tmp_path) -> str:
     names = [play['name'] for play in plays]
     assert names[0] == 'Validate the inventory' and names[3] == 'Stop and disable the units of the host removed'
     stand_in = dict(name='Stand-in for stopping the units', hosts=plays[3]['hosts'], gather_facts=False, tasks=[dict(
-        name='Kill the process', when='not ansible_check_mode',
+        name='Kill the process', when='not ansible_check_mode and inventory_hostname == redis_remove_host',
         **{'ansible.builtin.command': 'kill {{ redis_remove_pid }}'})])
     path = tmp_path / 'remove-part.yml'
     path.write_text(yaml.safe_dump(plays[1:3] + [stand_in] + plays[4:]))
