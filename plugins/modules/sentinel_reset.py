@@ -261,18 +261,17 @@ class SentinelResetManager:
                 continue
             activity = failover_activity(master)
             if activity:
-                raise RedisOpsError(
-                    'not resetting the Sentinel at %s: the Sentinel at %s reports %s for %s (a failover is running or '
-                    'may start); run again once it is over' % (target, describe_address(*other), ', '.join(activity),
-                                                                self.name), changed=bool(self.commands),
-                    commands=list(self.commands))
+                message = ('not resetting the Sentinel at %s: the Sentinel at %s reports %s for %s (a failover is running '
+                           'or may start); run again once it is over' % (
+                               target, describe_address(*other), ', '.join(activity), self.name))
+                raise RedisOpsError(message, changed=bool(self.commands), commands=list(self.commands))
             views[other] = (str(master.get('ip')), str(master.get('port')), int(master.get('quorum', 0)))
         primaries = {describe_address(ip, port) for ip, port, _quorum in views.values()}
         if len(primaries) > 1:
+            said = ', '.join('%s says %s' % (describe_address(*other), describe_address(*view[:2]))
+                             for other, view in views.items())
             raise RedisOpsError('not resetting the Sentinel at %s: the Sentinels name different primaries for %s (%s)' % (
-                target, self.name, ', '.join('%s says %s' % (describe_address(*other), describe_address(*view[:2]))
-                                             for other, view in views.items())),
-                changed=bool(self.commands), commands=list(self.commands))
+                target, self.name, said), changed=bool(self.commands), commands=list(self.commands))
         quorum = views[address][2]
         majority = len(self.sentinel_addresses) // 2 + 1
         ready = [other for other in views if other != address]
