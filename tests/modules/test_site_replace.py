@@ -13,16 +13,17 @@ from __future__ import annotations
 import os
 
 import yaml
-from harness import PASSWORD, run_playbook_file, sentinel_command, wait_until
+from harness import PASSWORD, SENTINEL_PASSWORD, run_playbook_file, sentinel_command, wait_until
 from test_site_unreachable import PLAYBOOKS, PROBE, WAIT, fleet_of_three, master_of, task, write_inventory  # noqa: F401 pylint: disable=unused-import
 
 RESET = 'Reset the Sentinels that hold stale entries'
 CONVERGE = 'Stand in for the converge of the replicas'
+MONITOR = 'Monitor the current primary'
 SITE_PLAYS = ('Discover the live topology', 'Forget replicas and Sentinels that left the inventory, one Sentinel at a time',
               'Wait until every Sentinel sees the whole fleet', 'Name the hosts left untouched')
 
 
-def site_part(tmp_path) -> str:
+def site_part(tmp_path, monitor: bool = False) -> str:
     with open(os.path.join(PLAYBOOKS, 'site.yml'), encoding='utf-8') as handle:
         plays = {play['name']: play for play in yaml.safe_load(handle)}
     probe = dict(name='Probe', hosts='redis_master:redis_replica:redis_sentinel', gather_facts=False, tasks=[dict(
@@ -32,8 +33,15 @@ def site_part(tmp_path) -> str:
         name=CONVERGE, **{'redis_ops.replication.replicaof': dict(
             login_port='{{ redis_port }}', login_password=PASSWORD, primary_host='{{ redis_primary.address }}',
             primary_port='{{ redis_primary.port }}', primary_auth=PASSWORD, wait_for_sync=True)})])
+    # The Sentinel role's sentinel_monitor task, with the same arguments (roles/_common/tasks/sentinel.yml).
+    sentinels = dict(name='Sentinel stand-in', hosts='redis_sentinel', gather_facts=False, tasks=[dict(
+        name=MONITOR, **{'redis_ops.replication.sentinel_monitor': dict(
+            login_port='{{ redis_sentinel_port }}', login_user='default', login_password=SENTINEL_PASSWORD,
+            name='mymaster', host='{{ redis_primary.address }}', port='{{ redis_primary.port | int }}',
+            quorum='{{ redis_sentinel_quorum }}', auth_pass=PASSWORD)})])
     path = tmp_path / 'site-part.yml'
-    path.write_text(yaml.safe_dump([plays[SITE_PLAYS[0]], probe, converge] + [plays[name] for name in SITE_PLAYS[1:]]))
+    path.write_text(yaml.safe_dump([plays[SITE_PLAYS[0]], probe, converge] + ([sentinels] if monitor else []) +
+                                   [plays[name] for name in SITE_PLAYS[1:]]))
     return str(path)
 
 
@@ -74,3 +82,28 @@ def test_a_new_host_replaces_the_dead_primary_host_and_the_sentinels_forget_it(f
     assert again.rc == 0, again.stdout[-3000:]
     assert [entry['result']['changed'] for entry in task(again, RESET)] == [False]
     assert not [entry for entry in again.results if entry['result'].get('changed')], again.stdout[-3000:]
+
+
+def test_growing_sentinels_from_three_to_five_monitors_the_current_primary(fleet_of_three, fleet, tmp_path):
+    nodes, sentinels = fleet_of_three
+    # The primary is no longer the inventory's redis_master.
+    sentinels['s1'].client().execute_command('SENTINEL', 'FAILOVER', 'mymaster')
+    wait_until(lambda: all(master_of(s) != ('127.0.0.1', nodes['node1'].port) for s in sentinels.values()) and
+               len({master_of(s) for s in sentinels.values()}) == 1, 30, 'the switchover', interval=0.3)
+    current = master_of(sentinels['s1'])
+    sentinels.update(s4=fleet.sentinel(), s5=fleet.sentinel())
+    inventory = write_inventory(tmp_path, nodes, sentinels)
+    with open(inventory, encoding='utf-8') as handle:
+        text = handle.read().replace('redis_sentinel_quorum=2', 'redis_sentinel_quorum=3')
+    with open(inventory, 'w', encoding='utf-8') as handle:
+        handle.write(text)
+
+    run = run_playbook_file(site_part(tmp_path, monitor=True), inventory)
+    assert run.rc == 0, run.stdout[-3000:]
+    assert sorted(entry['host'] for entry in task(run, MONITOR) if entry['result']['changed']) == ['s1', 's2', 's3',
+                                                                                                   's4', 's5']
+    assert [entry['result']['changed'] for entry in task(run, RESET)] == [False]
+    for sentinel in sentinels.values():
+        master = sentinel_command(sentinel, 'MASTER', 'mymaster')
+        assert (master['ip'], int(master['port'])) == current
+        assert (master['quorum'], master['num-other-sentinels'], master['num-slaves']) == ('3', '4', '2')
