@@ -55,7 +55,7 @@ def test_a_new_host_replaces_the_dead_primary_host_and_the_sentinels_forget_it(f
     # The primary's host dies for good, with its Sentinel; the two others fail over.
     nodes['node1'].kill()
     sentinels['s1'].kill()
-    old = ('127.0.0.1', nodes['node1'].port)
+    old, old_sentinel = ('127.0.0.1', nodes['node1'].port), sentinels['s1'].port
     wait_until(lambda: master_of(sentinels['s2']) != old and master_of(sentinels['s2']) == master_of(sentinels['s3']),
                60, 'the two remaining Sentinels to fail over', interval=0.3)
     new_port = master_of(sentinels['s2'])[1]
@@ -65,6 +65,15 @@ def test_a_new_host_replaces_the_dead_primary_host_and_the_sentinels_forget_it(f
     nodes['node1'] = fleet.redis(['repl-diskless-sync-delay 0'])
     sentinels['s1'] = fleet.sentinel(nodes[new], quorum=2, down_after=1000)
     inventory = write_inventory(tmp_path, nodes, sentinels)
+
+    # Check mode: the plan names what each Sentinel would forget, and nothing is sent.
+    check = run_playbook_file(site_part(tmp_path), inventory, check=True)
+    planned = task(check, RESET)
+    assert len(planned) == 1 and planned[0]['result']['changed'] is True, check.stdout[-3000:]
+    assert planned[0]['result']['commands'] == []
+    dead = '127.0.0.1:%d' % old_sentinel
+    assert [entry['stale_sentinels'] for entry in planned[0]['result']['sentinels']] == [[], [dead], [dead]]
+    assert str(old_sentinel) in [entry['port'] for entry in sentinel_command(sentinels['s2'], 'SENTINELS', 'mymaster')]
 
     run = run_playbook_file(site_part(tmp_path), inventory)
     assert run.rc == 0, run.stdout[-3000:]
