@@ -101,3 +101,40 @@ def read_master_auth_from_config(client: RedisClient, name: str) -> dict | None:
     if not file_id or file_id != live_id:
         return None
     return found
+
+
+# Flags of a monitored primary under which a failover is running or about to start.
+FAILOVER_FLAGS = ('failover_in_progress', 'promoted', 'o_down', 's_down')
+
+
+def failover_activity(master: dict) -> list:
+    """What in a SENTINEL MASTER reply says a failover is running or may start (empty when none)."""
+    found = [flag for flag in flags_of(master) if flag in FAILOVER_FLAGS]
+    state = str(master.get('failover-state', 'none') or 'none')
+    if state not in ('none', 'SENTINEL_FAILOVER_STATE_NONE'):
+        found.append('failover-state %s' % state)
+    return found
+
+
+def describe_address(host, port) -> str:
+    host = str(host)
+    return '[%s]:%s' % (host, port) if ':' in host else '%s:%s' % (host, port)
+
+
+def _listed(entry: dict, expected: list, same) -> bool:
+    return any(str(entry.get('port')) == str(port) and same(str(entry.get('ip')), str(host)) for host, port in expected)
+
+
+def stale_entries(known: list, expected: list, same) -> list:
+    """Entries of SENTINEL REPLICAS / SENTINELS whose ip:port is none of ``expected`` [(host, port)], as addresses.
+
+    ``same(host_a, host_b)`` decides whether two hosts are one (same_address, or plain equality in unit tests).
+    """
+    return [describe_address(entry.get('ip'), entry.get('port')) for entry in known
+            if not _listed(entry, expected, same)]
+
+
+def missing_entries(known: list, expected: list, same) -> list:
+    """Addresses of ``expected`` [(host, port)] that no entry of ``known`` has."""
+    return [describe_address(host, port) for host, port in expected
+            if not any(_listed(entry, [(host, port)], same) for entry in known)]

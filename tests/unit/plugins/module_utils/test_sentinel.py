@@ -11,13 +11,16 @@ from ansible_collections.redis_ops.replication.plugins.module_utils.redis_common
 from ansible_collections.redis_ops.replication.plugins.module_utils.redis_info import ServerInfo
 from ansible_collections.redis_ops.replication.plugins.module_utils.sentinel import (
     ckquorum,
+    failover_activity,
     flags_of,
     get_master,
     list_masters,
     list_replicas,
     list_sentinels,
+    missing_entries,
     read_master_auth_from_config,
     require_sentinel,
+    stale_entries,
 )
 
 MYID = 'a' * 40
@@ -138,3 +141,35 @@ def test_a_data_node_is_not_a_sentinel():
         require_sentinel(TableSentinel({}, flavor='valkey', version=(8, 1, 1), mode='standalone'))
     assert raised.value.message == ('10.0.0.9:26379 is a valkey data node (mode standalone), not a Sentinel: point '
                                     'login_host/login_port at the Sentinel (port 26379 by default)')
+
+
+def _equal(host_a, host_b):
+    return host_a == host_b
+
+
+KNOWN = [dict(ip='10.0.0.2', port='6379', flags='slave'), dict(ip='10.0.0.9', port='6379', flags='slave,s_down'),
+         dict(ip='10.0.0.3', port='6380', flags='slave')]
+
+
+def test_stale_entries_are_those_outside_the_expected_addresses():
+    assert stale_entries(KNOWN, [('10.0.0.2', 6379), ('10.0.0.3', 6380)], _equal) == ['10.0.0.9:6379']
+    # The same address on another port is another instance.
+    assert stale_entries(KNOWN, [('10.0.0.2', 6379), ('10.0.0.9', 6380), ('10.0.0.3', 6380)], _equal) == [
+        '10.0.0.9:6379']
+    assert stale_entries([dict(ip='::1', port='6379')], [], _equal) == ['[::1]:6379']
+
+
+def test_missing_entries_are_the_expected_addresses_not_listed():
+    assert missing_entries(KNOWN, [('10.0.0.2', 6379), ('10.0.0.4', 6379)], _equal) == ['10.0.0.4:6379']
+    assert missing_entries(KNOWN, [], _equal) == []
+
+
+@pytest.mark.parametrize('master, expected', [
+    (dict(flags='master'), []),
+    (dict(flags='master,failover_in_progress'), ['failover_in_progress']),
+    (dict(flags='master,s_down,o_down'), ['s_down', 'o_down']),
+    (dict(flags='master', **{'failover-state': 'wait_promotion'}), ['failover-state wait_promotion']),
+    (dict(flags='master', **{'failover-state': 'none'}), []),
+])
+def test_failover_activity(master, expected):
+    assert failover_activity(master) == expected
