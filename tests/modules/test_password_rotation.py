@@ -11,7 +11,8 @@ import stat
 
 import pytest
 import redis
-from harness import PASSWORD, SENTINEL_PASSWORD, conn, sentinel_command, wait_until
+import yaml
+from harness import MODULE_PYTHON, PASSWORD, SENTINEL_PASSWORD, conn, run_playbook_file, sentinel_command, wait_until
 
 NEW = 'pw-new-71d3c2 with space#"q'
 NEW_SENTINEL_SAFE = 'pw-new-71d3c2'
@@ -146,3 +147,89 @@ def test_sentinel_switch_moves_auth_pass(fleet, run_module):
                         if entry['id'] not in before and entry['name'].startswith('sentinel-')],
                30, 'Sentinel to log in again with the new auth-pass')
     assert accepts(primary, NEW_SENTINEL_SAFE) and not accepts(primary, PASSWORD)
+
+
+# --- playbooks/rotate_passwords.yml on real processes (the Molecule scenarios run it over the converged fleet) ---
+
+PLAYBOOKS = os.path.abspath(os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', '..', 'playbooks'))
+NEXT = 'rotated-9f04b1'
+
+
+def inventory(tmp_path, primary, replica, sentinel, password, previous=None) -> str:
+    common = 'ansible_connection=local ansible_become=false ansible_python_interpreter=%s redis_host_address=127.0.0.1' \
+        % MODULE_PYTHON
+    lines = ['[redis_master]', 'node1 redis_port=%d %s' % (primary.port, common),
+             '[redis_replica]', 'node2 redis_port=%d %s' % (replica.port, common),
+             '[redis_sentinel]', 's1 redis_sentinel_port=%d %s' % (sentinel.port, common),
+             '[all:vars]', 'redis_password=%s' % password, 'redis_sentinel_password=%s' % SENTINEL_PASSWORD,
+             'redis_sentinel_quorum=1']
+    if previous:
+        lines.append('redis_password_previous=%s' % previous)
+    path = tmp_path / 'inventory.ini'
+    path.write_text('\n'.join(lines) + '\n')
+    return str(path)
+
+
+def rotate(tmp_path, trio, step, check=False):
+    run = run_playbook_file(os.path.join(PLAYBOOKS, 'rotate_passwords.yml'), inventory(tmp_path, *trio, NEXT, PASSWORD),
+                            extra_vars=dict(redis_rotation_phase=step), check=check)
+    assert NEXT not in run.stdout and NEXT not in run.stderr, 'the new password leaked'
+    return run
+
+
+def changed_tasks(run) -> list:
+    return sorted({(entry['task'], entry['host']) for entry in run.results if entry['result'].get('changed')})
+
+
+def sentinel_sees_all_up(sentinel) -> bool:
+    master = sentinel_command(sentinel, 'MASTER', 'mymaster')
+    replicas = sentinel_command(sentinel, 'REPLICAS', 'mymaster')
+    return master['flags'] == 'master' and replicas and all(r['flags'] == 'slave' for r in replicas)
+
+
+def test_playbook_rotates_in_three_phases_and_site_points_at_it(trio, tmp_path):
+    primary, replica, sentinel = trio
+    wait_until(lambda: sentinel_sees_all_up(sentinel), 30, 'Sentinel to see the primary and the replica')
+    pids = [instance.process.pid for instance in trio]
+    old_connection = client(primary, PASSWORD)
+    assert old_connection.ping()
+
+    # The inventory has the new password, the servers the old one: site.yml's discovery stops and says what to do.
+    with open(os.path.join(PLAYBOOKS, 'site.yml'), encoding='utf-8') as handle:
+        plays = [play for play in yaml.safe_load(handle) if play['name'] == 'Discover the live topology']
+    site = tmp_path / 'site-discover.yml'
+    site.write_text(yaml.safe_dump(plays))
+    refused = run_playbook_file(str(site), inventory(tmp_path, *trio, NEXT), callback='default')
+    assert refused.rc != 0, refused.stdout[-4000:]
+    assert 'the servers on node1, node2 refused the password the inventory gives' in refused.stdout
+    assert 'playbooks/rotate_passwords.yml' in refused.stdout and NEXT not in refused.stdout
+
+    plan = rotate(tmp_path, trio, 'add', check=True)
+    assert plan.rc == 0, plan.stdout[-3000:]
+    assert changed_tasks(plan) == [('Bring this data node to the phase', 'node1'),
+                                   ('Bring this data node to the phase', 'node2')]
+    assert not accepts(primary, NEXT) and not accepts(replica, NEXT)
+
+    too_early = rotate(tmp_path, trio, 'drop')
+    assert too_early.rc != 0 and accepts(primary, PASSWORD) and not accepts(primary, NEXT)
+
+    for step in ('add', 'switch'):
+        run = rotate(tmp_path, trio, step)
+        assert run.rc == 0, run.stdout[-3000:]
+        for node in (primary, replica):
+            assert accepts(node, PASSWORD) and accepts(node, NEXT), step
+        assert old_connection.set('phase', step) and link_up_with(replica, NEXT)
+    assert 'sentinel auth-pass mymaster %s' % NEXT in sentinel.config_text()
+    assert client(replica, NEXT).config_get('masterauth')['masterauth'] == NEXT
+
+    dropped = rotate(tmp_path, trio, 'drop')
+    assert dropped.rc == 0, dropped.stdout[-3000:]
+    for node in (primary, replica):
+        assert not accepts(node, PASSWORD) and accepts(node, NEXT)
+        assert stat.S_IMODE(os.stat(node.config_path).st_mode) == 0o640
+    assert [instance.process.pid for instance in trio] == pids
+    assert link_up_with(replica, NEXT) and sentinel_sees_all_up(sentinel)
+    assert 's_down' not in sentinel_command(sentinel, 'MASTER', 'mymaster')['flags']
+
+    again = rotate(tmp_path, trio, 'drop')
+    assert again.rc == 0 and changed_tasks(again) == []
