@@ -99,8 +99,9 @@ def _refuse_changed_passwords(hostvars, data_hosts, sentinel_hosts) -> None:
         raise AnsibleFilterError(
             'the servers on %s refused the password the inventory gives; nothing was changed. A changed '
             'redis_password is rotated with playbooks/rotate_passwords.yml (phases add, switch, drop with '
-            'redis_password_previous: README "Rotating passwords"), not with this playbook; otherwise check the '
-            'inventory\'s passwords' % ', '.join(refused))
+            'redis_password_previous: README "Rotating passwords"), not with this playbook (a changed '
+            'redis_sentinel_password is not covered by it yet); otherwise check the inventory\'s passwords'
+            % ', '.join(refused))
 
 
 def fleet_views(hostvars, data_hosts, sentinel_hosts=None, play_hosts=None, unreachable_ok=False):
