@@ -103,9 +103,9 @@ def test_registered_under_its_name():
 
 def refused(address, sentinel=False) -> dict:
     key = '_redis_discovered_sentinel' if sentinel else '_redis_discovered_node'
-    return {'redis_ops_address': address, 'redis_ops_port': '6379',
-            key: dict(failed=False, msg='authentication to localhost:6379 failed: login_user/login_password are '
-                                      'wrong or the user is disabled (invalid username-password pair)')}
+    message = ('authentication to localhost:6379 failed: login_user/login_password are wrong or the user is '
+               'disabled (invalid username-password pair)')
+    return {'redis_ops_address': address, 'redis_ops_port': '6379', key: dict(failed=False, msg=message)}
 
 
 def test_a_refused_password_points_at_the_rotation_procedure():
