@@ -16,6 +16,9 @@ description:
   - A data node whose state was not read stops the play with a message naming it, always when C(--limit) left it
     out (it is not in O(play_hosts)), and when it was unreachable (in O(play_hosts) but not read) unless
     O(unreachable_ok) is set.
+  - A node or Sentinel that answered but refused the login (the inventory's password is not the server's, as after
+    a password was changed in the inventory only) stops the play with a message naming the hosts and pointing at the
+    rotation procedure (C(playbooks/rotate_passwords.yml)).
 author:
   - Redis Ops Team (@redis-ops)
 positional: data_hosts, sentinel_hosts
@@ -79,6 +82,28 @@ def _not_read(hostvars, hosts) -> list:
     return [host for host in hosts if 'redis_ops_address' not in hostvars[host]]
 
 
+def _refused_login(result) -> bool:
+    """Whether a read failed because the server refused the inventory's credentials (not: nothing answered).
+
+    The discovery tasks register with failed_when: false, which clears 'failed'; the module's message stays.
+    """
+    return isinstance(result, dict) and not result.get('ansible_facts') and \
+        str(result.get('msg', '')).startswith('authentication to ')
+
+
+def _refuse_changed_passwords(hostvars, data_hosts, sentinel_hosts) -> None:
+    refused = [host for host in data_hosts if _refused_login(hostvars[host].get('_redis_discovered_node'))]
+    refused += ['%s (Sentinel)' % host for host in sentinel_hosts
+                if _refused_login(hostvars[host].get('_redis_discovered_sentinel'))]
+    if refused:
+        raise AnsibleFilterError(
+            'the servers on %s refused the password the inventory gives; nothing was changed. A changed '
+            'redis_password is rotated with playbooks/rotate_passwords.yml (phases add, switch, drop with '
+            'redis_password_previous: README "Rotating passwords"), not with this playbook (a changed '
+            'redis_sentinel_password is not covered by it yet); otherwise check the inventory\'s passwords'
+            % ', '.join(refused))
+
+
 def fleet_views(hostvars, data_hosts, sentinel_hosts=None, play_hosts=None, unreachable_ok=False):
     sentinel_hosts = list(sentinel_hosts or [])
     in_play = set(play_hosts) if play_hosts is not None else set()
@@ -93,6 +118,8 @@ def fleet_views(hostvars, data_hosts, sentinel_hosts=None, play_hosts=None, unre
         raise AnsibleFilterError(
             'the live state of %s was not read (hosts that are unreachable); this playbook needs every data node: '
             'bring them back first (site.yml can converge the others meanwhile)' % ', '.join(unread))
+    _refuse_changed_passwords(hostvars, [host for host in data_hosts if host not in unread],
+                              [host for host in sentinel_hosts if host in hostvars])
     nodes = []
     for host in data_hosts:
         if host in unread:

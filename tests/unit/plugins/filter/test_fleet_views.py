@@ -99,3 +99,24 @@ def test_a_data_node_that_was_not_read_stops_the_play():
 
 def test_registered_under_its_name():
     assert FilterModule().filters() == {'fleet_views': fleet_views}
+
+
+def refused(address, sentinel=False) -> dict:
+    key = '_redis_discovered_sentinel' if sentinel else '_redis_discovered_node'
+    message = ('authentication to localhost:6379 failed: login_user/login_password are wrong or the user is '
+               'disabled (invalid username-password pair)')
+    return {'redis_ops_address': address, 'redis_ops_port': '6379', key: dict(failed=False, msg=message)}
+
+
+def test_a_refused_password_points_at_the_rotation_procedure():
+    hostvars = {'a': read('10.0.0.1', node=dict(role='primary')), 'b': refused('10.0.0.2'),
+                's': {'_redis_discovered_sentinel': refused('x', sentinel=True)['_redis_discovered_sentinel']}}
+    with pytest.raises(AnsibleFilterError, match=r'the servers on b, s \(Sentinel\) refused the password the inventory '
+                                                 r'gives; nothing was changed\. A changed redis_password is rotated '
+                                                 r'with playbooks/rotate_passwords\.yml'):
+        fleet_views(hostvars, ['a', 'b'], ['s'], play_hosts=['a', 'b', 's'])
+    # Nothing listening is not a refused password: that stays the unreachable/down handling.
+    down = dict(hostvars, b=dict(read('10.0.0.2'), _redis_discovered_node=dict(
+        failed=True, msg='cannot connect to localhost:6379: Connection refused')), s={})
+    views = fleet_views(down, ['a', 'b'], ['s'], play_hosts=['a', 'b', 's'], unreachable_ok=True)
+    assert [n['host'] for n in views['nodes']] == ['a', 'b']

@@ -1,0 +1,235 @@
+# -*- coding: utf-8 -*-
+# Copyright: redis_ops.replication contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""password_rotation against a real primary, replica and Sentinel: the three phases keep the old password working
+until drop, restart nothing, keep the links up, and leave files that start with the new password only."""
+
+from __future__ import annotations
+
+import os
+import stat
+
+import pytest
+import redis
+import yaml
+from harness import MODULE_PYTHON, PASSWORD, SENTINEL_PASSWORD, conn, run_playbook_file, sentinel_command, wait_until
+
+NEW = 'pw-new-71d3c2 with space#"q'
+NEW_SENTINEL_SAFE = 'pw-new-71d3c2'
+
+
+def client(instance, password) -> redis.Redis:
+    return redis.Redis(host='127.0.0.1', port=instance.port, password=password, decode_responses=True,
+                       socket_timeout=5)
+
+
+def accepts(instance, password) -> bool:
+    try:
+        return client(instance, password).ping()
+    except redis.AuthenticationError:
+        return False
+
+
+def link_up(replica) -> bool:
+    return client(replica, PASSWORD).info('replication').get('master_link_status') == 'up'
+
+
+@pytest.fixture
+def trio(fleet):
+    primary = fleet.redis(['repl-diskless-sync-delay 0'])
+    replica = fleet.redis(['repl-diskless-sync-delay 0'], replica_of=primary)
+    wait_until(lambda: link_up(replica), 30, 'the replica to sync')
+    sentinel = fleet.sentinel(monitor=primary)
+    for instance in (primary, replica, sentinel):
+        os.chmod(instance.config_path, 0o640)
+    return primary, replica, sentinel
+
+
+def phase(run_module, instance, step, login, password=NEW, check=False, **extra):
+    args = dict(conn(instance, login_password=login), phase=step, password=password, **extra)
+    if instance.kind == 'redis':
+        args['previous_password'] = PASSWORD
+    run = run_module('password_rotation', args, check=check)
+    assert NEW not in run.stdout and NEW_SENTINEL_SAFE not in run.stdout, 'the new password leaked'
+    return run
+
+
+def test_check_mode_prints_the_plan_and_sends_nothing(trio, run_module):
+    primary, _replica, _sentinel = trio
+    run = phase(run_module, primary, 'add', PASSWORD, check=True)
+    assert not run.failed, run.result
+    assert run['changed'] is True and run['commands'] == []
+    assert run['plan'] == ['give user default the new password next to its other(s)']
+    assert run['diff'] == dict(before={'passwords of default': 'old'}, after={'passwords of default': 'old and new'})
+    assert not accepts(primary, NEW)
+
+
+def test_switch_before_add_is_refused(trio, run_module):
+    primary, _replica, _sentinel = trio
+    run = phase(run_module, primary, 'switch', PASSWORD)
+    assert run.failed and 'run phase add on every instance first' in run['msg']
+    assert client(primary, PASSWORD).config_get('masterauth')['masterauth'] == PASSWORD
+
+
+def test_rotation_keeps_old_password_until_drop(trio, run_module):
+    primary, replica, sentinel = trio
+    pids = [instance.process.pid for instance in trio]
+    old_client = client(primary, PASSWORD)
+    data_nodes = (primary, replica)
+
+    for node in data_nodes:
+        run = phase(run_module, node, 'add', PASSWORD)
+        assert not run.failed and run['changed'] and run['passwords'] == 2, run.result
+        assert run['commands'] == ['ACL SETUSER default >********', 'CONFIG REWRITE']
+    for node in data_nodes:
+        assert accepts(node, PASSWORD) and accepts(node, NEW)
+        assert stat.S_IMODE(os.stat(node.config_path).st_mode) == 0o640
+    again = phase(run_module, primary, 'add', PASSWORD)
+    assert again['changed'] is False and again['commands'] == []
+
+    for node in data_nodes:
+        run = phase(run_module, node, 'switch', NEW)
+        assert not run.failed and run['changed'], run.result
+        assert run['commands'] == ['CONFIG SET masterauth ********', 'CONFIG REWRITE']
+    # Sentinel keeps auth-pass unquoted: a password with a space is refused there, before any change.
+    spaced = phase(run_module, sentinel, 'switch', SENTINEL_PASSWORD)
+    assert spaced.failed and 'white space' in spaced['msg']
+    assert old_client.set('during', 'switch') and link_up(replica)
+    # A new replication link (a reconnect) logs in with the new masterauth.
+    client(replica, NEW).execute_command('CLIENT', 'KILL', 'TYPE', 'master')
+    wait_until(lambda: link_up(replica), 30, 'the replica to reconnect with the new masterauth')
+
+    for node in data_nodes:
+        run = phase(run_module, node, 'drop', NEW)
+        assert not run.failed and run['changed'] and run['passwords'] == 1, run.result
+        assert run['commands'] == ['CONFIG SET requirepass ********', 'CONFIG REWRITE']
+        assert not accepts(node, PASSWORD) and accepts(node, NEW)
+        assert stat.S_IMODE(os.stat(node.config_path).st_mode) == 0o640
+    assert phase(run_module, replica, 'drop', NEW)['changed'] is False
+    assert [instance.process.pid for instance in trio] == pids
+    assert link_up_with(replica, NEW)
+
+    # The files now hold the new password only: a restart keeps the old one out.
+    replica.password = NEW
+    replica.stop()
+    replica.start_from_file()
+    assert not accepts(replica, PASSWORD) and accepts(replica, NEW)
+    wait_until(lambda: link_up_with(replica, NEW), 30, 'the restarted replica to sync with the new masterauth')
+
+
+def link_up_with(replica, password) -> bool:
+    return client(replica, password).info('replication').get('master_link_status') == 'up'
+
+
+def test_sentinel_switch_moves_auth_pass(fleet, run_module):
+    primary = fleet.redis()
+    sentinel = fleet.sentinel(monitor=primary)
+    wait_until(lambda: sentinel_command(sentinel, 'MASTER', 'mymaster')['flags'] == 'master', 30,
+               'Sentinel to see the primary')
+    assert phase(run_module, primary, 'add', PASSWORD, password=NEW_SENTINEL_SAFE)['changed']
+    check = phase(run_module, sentinel, 'switch', SENTINEL_PASSWORD, password=NEW_SENTINEL_SAFE, check=True)
+    assert check['changed'] and check['commands'] == [] and 'auth-pass %s' % NEW_SENTINEL_SAFE not in sentinel.config_text()
+    run = phase(run_module, sentinel, 'switch', SENTINEL_PASSWORD, password=NEW_SENTINEL_SAFE)
+    assert not run.failed and run['commands'] == ['SENTINEL SET mymaster auth-pass ********'], run.result
+    assert run['diff'] == dict(before={'auth-pass': '(hidden)'}, after={'auth-pass': '(hidden, changed)'})
+    assert 'sentinel auth-pass mymaster %s' % NEW_SENTINEL_SAFE in sentinel.config_text()
+    assert phase(run_module, sentinel, 'switch', SENTINEL_PASSWORD, password=NEW_SENTINEL_SAFE)['changed'] is False
+    assert phase(run_module, sentinel, 'add', SENTINEL_PASSWORD, password=NEW_SENTINEL_SAFE)['changed'] is False
+    wrong = phase(run_module, sentinel, 'switch', SENTINEL_PASSWORD, password=NEW_SENTINEL_SAFE, name='other')
+    assert wrong.failed and 'does not monitor other' in wrong['msg']
+    # After drop on the data node, Sentinel still sees the primary up: it logs in with the new auth-pass.
+    assert phase(run_module, primary, 'drop', NEW_SENTINEL_SAFE, password=NEW_SENTINEL_SAFE)['changed']
+    admin = client(primary, NEW_SENTINEL_SAFE)
+    before = {entry['id'] for entry in admin.client_list()}
+    # RESET drops Sentinel's links; Sentinel names a link (CLIENT SETNAME) only once its AUTH succeeded.
+    sentinel.client().execute_command('SENTINEL', 'RESET', 'mymaster')
+    wait_until(lambda: [entry for entry in admin.client_list()
+                        if entry['id'] not in before and entry['name'].startswith('sentinel-')],
+               30, 'Sentinel to log in again with the new auth-pass')
+    assert accepts(primary, NEW_SENTINEL_SAFE) and not accepts(primary, PASSWORD)
+
+
+# --- playbooks/rotate_passwords.yml on real processes (the Molecule scenarios run it over the converged fleet) ---
+
+PLAYBOOKS = os.path.abspath(os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', '..', 'playbooks'))
+NEXT = 'rotated-9f04b1'
+
+
+def inventory(tmp_path, primary, replica, sentinel, password, previous=None) -> str:
+    common = 'ansible_connection=local ansible_become=false ansible_python_interpreter=%s redis_host_address=127.0.0.1' \
+        % MODULE_PYTHON
+    lines = ['[redis_master]', 'node1 redis_port=%d %s' % (primary.port, common),
+             '[redis_replica]', 'node2 redis_port=%d %s' % (replica.port, common),
+             '[redis_sentinel]', 's1 redis_sentinel_port=%d %s' % (sentinel.port, common),
+             '[all:vars]', 'redis_password=%s' % password, 'redis_sentinel_password=%s' % SENTINEL_PASSWORD,
+             'redis_sentinel_quorum=1']
+    if previous:
+        lines.append('redis_password_previous=%s' % previous)
+    path = tmp_path / 'inventory.ini'
+    path.write_text('\n'.join(lines) + '\n')
+    return str(path)
+
+
+def rotate(tmp_path, trio, step, check=False):
+    run = run_playbook_file(os.path.join(PLAYBOOKS, 'rotate_passwords.yml'), inventory(tmp_path, *trio, NEXT, PASSWORD),
+                            extra_vars=dict(redis_rotation_phase=step), check=check)
+    assert NEXT not in run.stdout and NEXT not in run.stderr, 'the new password leaked'
+    return run
+
+
+def changed_tasks(run) -> list:
+    return sorted({(entry['task'], entry['host']) for entry in run.results if entry['result'].get('changed')})
+
+
+def sentinel_sees_all_up(sentinel) -> bool:
+    master = sentinel_command(sentinel, 'MASTER', 'mymaster')
+    replicas = sentinel_command(sentinel, 'REPLICAS', 'mymaster')
+    return master['flags'] == 'master' and replicas and all(r['flags'] == 'slave' for r in replicas)
+
+
+def test_playbook_rotates_in_three_phases_and_site_points_at_it(trio, tmp_path):
+    primary, replica, sentinel = trio
+    wait_until(lambda: sentinel_sees_all_up(sentinel), 30, 'Sentinel to see the primary and the replica')
+    pids = [instance.process.pid for instance in trio]
+    old_connection = client(primary, PASSWORD)
+    assert old_connection.ping()
+
+    # The inventory has the new password, the servers the old one: site.yml's discovery stops and says what to do.
+    with open(os.path.join(PLAYBOOKS, 'site.yml'), encoding='utf-8') as handle:
+        plays = [play for play in yaml.safe_load(handle) if play['name'] == 'Discover the live topology']
+    site = tmp_path / 'site-discover.yml'
+    site.write_text(yaml.safe_dump(plays))
+    refused = run_playbook_file(str(site), inventory(tmp_path, *trio, NEXT), callback='default')
+    assert refused.rc != 0, refused.stdout[-4000:]
+    assert 'the servers on node1, node2 refused the password the inventory gives' in refused.stdout
+    assert 'playbooks/rotate_passwords.yml' in refused.stdout and NEXT not in refused.stdout
+
+    plan = rotate(tmp_path, trio, 'add', check=True)
+    assert plan.rc == 0, plan.stdout[-3000:]
+    assert changed_tasks(plan) == [('Bring this data node to the phase', 'node1'),
+                                   ('Bring this data node to the phase', 'node2')]
+    assert not accepts(primary, NEXT) and not accepts(replica, NEXT)
+
+    too_early = rotate(tmp_path, trio, 'drop')
+    assert too_early.rc != 0 and accepts(primary, PASSWORD) and not accepts(primary, NEXT)
+
+    for step in ('add', 'switch'):
+        run = rotate(tmp_path, trio, step)
+        assert run.rc == 0, run.stdout[-3000:]
+        for node in (primary, replica):
+            assert accepts(node, PASSWORD) and accepts(node, NEXT), step
+        assert old_connection.set('phase', step) and link_up_with(replica, NEXT)
+    assert 'sentinel auth-pass mymaster %s' % NEXT in sentinel.config_text()
+    assert client(replica, NEXT).config_get('masterauth')['masterauth'] == NEXT
+
+    dropped = rotate(tmp_path, trio, 'drop')
+    assert dropped.rc == 0, dropped.stdout[-3000:]
+    for node in (primary, replica):
+        assert not accepts(node, PASSWORD) and accepts(node, NEXT)
+        assert stat.S_IMODE(os.stat(node.config_path).st_mode) == 0o640
+    assert [instance.process.pid for instance in trio] == pids
+    assert link_up_with(replica, NEXT) and sentinel_sees_all_up(sentinel)
+    assert 's_down' not in sentinel_command(sentinel, 'MASTER', 'mymaster')['flags']
+
+    again = rotate(tmp_path, trio, 'drop')
+    assert again.rc == 0 and changed_tasks(again) == []
