@@ -72,8 +72,11 @@ options:
         type: int
   replicas:
     description:
-      - Every replica of the current primary that should stay known, as the primary sees it (its announced address).
+      - Every data node that should stay known as a replica, as the primary sees it (its announced address).
         Replicas the Sentinels list that are not here are stale.
+      - The primary a Sentinel names is never expected among its replicas, so the list may hold every data node, the
+        current primary included; that keeps the expected set right when a switchover moved the primary after it
+        was computed.
     type: list
     elements: dict
     required: true
@@ -193,6 +196,13 @@ class SentinelResetManager:
     def replica_addresses(self) -> list:
         return [(entry['host'], entry['port']) for entry in self.params['replicas']]
 
+    def expected_replicas(self, address: tuple) -> list:
+        """O(replicas) without the primary this Sentinel names now (a switchover may have moved it)."""
+        master = self.master(address)
+        primary = (str(master.get('ip')), int(master.get('port', 0)))
+        return [entry for entry in self.replica_addresses
+                if not (int(entry[1]) == primary[1] and same_address(entry[0], primary[0]))]
+
     def client(self, address: tuple) -> RedisClient:
         if address not in self.clients:
             params = dict(self.params, login_host=address[0], login_port=address[1], login_unix_socket=None)
@@ -212,7 +222,7 @@ class SentinelResetManager:
         others = [other for other in self.sentinel_addresses if other != address]
         return dict(
             sentinel=describe_address(*address),
-            stale_replicas=stale_entries(list_replicas(client, self.name), self.replica_addresses, same_address),
+            stale_replicas=stale_entries(list_replicas(client, self.name), self.expected_replicas(address), same_address),
             stale_sentinels=stale_entries(list_sentinels(client, self.name), others, same_address))
 
     def run(self) -> dict:
@@ -298,9 +308,10 @@ class SentinelResetManager:
         attempts = int(self.params['timeout'] / POLL_SECONDS) + 1
         for _attempt in range(attempts):
             replicas, sentinels = list_replicas(client, self.name), list_sentinels(client, self.name)
-            missing = missing_entries(replicas, self.replica_addresses, same_address) + missing_entries(
+            expected = self.expected_replicas(address)
+            missing = missing_entries(replicas, expected, same_address) + missing_entries(
                 sentinels, others, same_address)
-            extra = stale_entries(replicas, self.replica_addresses, same_address) + stale_entries(
+            extra = stale_entries(replicas, expected, same_address) + stale_entries(
                 sentinels, others, same_address)
             if not missing and not extra:
                 return

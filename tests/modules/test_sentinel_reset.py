@@ -106,3 +106,27 @@ def test_refuses_during_a_failover(fleet_of_three, run_module):
     assert ('the Sentinel at 127.0.0.1:%d reports failover_in_progress' % sentinels[0].port) in run['msg'], run['msg']
     assert run['commands'] == []
     assert counts(sentinels[1])[0] == 2
+
+
+
+def test_every_data_node_may_be_listed_the_primary_a_sentinel_names_is_never_expected(fleet_of_three, run_module):
+    """site.yml passes every data node, the current primary included: after a switchover made during the run (a
+    primary restart) nothing looks stale, and a reset for a dead replica waits for the live replicas only."""
+    _fleet, primary, replicas, sentinels = fleet_of_three
+    data_nodes = [primary] + replicas
+    sentinel_command(sentinels[0], 'FAILOVER', 'mymaster')
+    wait_until(lambda: all(int(sentinel_command(s, 'MASTER', 'mymaster')['port']) != primary.port for s in sentinels)
+               and all(counts(s) == (2, 2) for s in sentinels), 60,
+               'every Sentinel to name the new primary with two replicas', interval=0.5)
+    run = run_module('sentinel_reset', reset_args(sentinels, data_nodes))
+    assert not run.failed, run.result
+    assert run['changed'] is False and run['commands'] == []
+
+    new_primary_port = int(sentinel_command(sentinels[0], 'MASTER', 'mymaster')['port'])
+    dead = next(node for node in data_nodes if node.port != new_primary_port)
+    dead.kill()
+    live = [node for node in data_nodes if node is not dead]
+    run = run_module('sentinel_reset', reset_args(sentinels, live))
+    assert not run.failed, run.result
+    assert run['changed'] is True
+    assert [counts(s) for s in sentinels] == [(1, 2)] * 3
