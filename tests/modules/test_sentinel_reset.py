@@ -108,7 +108,6 @@ def test_refuses_during_a_failover(fleet_of_three, run_module):
     assert counts(sentinels[1])[0] == 2
 
 
-
 def test_every_data_node_may_be_listed_the_primary_a_sentinel_names_is_never_expected(fleet_of_three, run_module):
     """site.yml passes every data node, the current primary included: after a switchover made during the run (a
     primary restart) nothing looks stale, and a reset for a dead replica waits for the live replicas only."""
