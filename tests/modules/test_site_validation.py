@@ -210,3 +210,30 @@ def test_too_few_or_an_even_number_of_sentinels_is_warned_about(tmp_path, sentin
                                                                        'failure well') and entry['status'] == 'ok']
     assert len(warned) == 1, run.stdout[-3000:]
     assert warned[0]['result']['msg'].startswith('WARNING: %d Sentinel(s): use at least 3, and an odd number' % len(sentinels))
+
+
+# ansible-core 2.21: a run_once task in a play that gathered no facts made the hosts share one facts dictionary,
+# and every host then took the facts the last one gathered: with 4 Sentinels (the warning above ran once) site.yml
+# saw one default_ipv4 address for the whole fleet (ansible/ansible#87415). The shared validation play must leave each
+# host its own facts: here each host records a fact of its own after it, which must stay its own.
+@pytest.mark.parametrize('sentinels', [('node1', 'node2', 'node3'), ('node1', 'node2', 'node3', 'node4')])
+def test_the_validation_play_leaves_each_host_its_own_facts(tmp_path, sentinels):
+    hosts = 'redis_master:redis_replica:redis_sentinel'
+    plays = [
+        dict(name='The validation play of site.yml', hosts=hosts, any_errors_fatal=True, gather_facts=False,
+             tasks=[{'name': 'Check the fleet', 'ansible.builtin.include_role': dict(
+                 name='redis_ops.replication._common', tasks_from='validate')}]),
+        dict(name='Each host records a fact', hosts=hosts, gather_facts=False,
+             tasks=[{'name': 'Record', 'ansible.builtin.set_fact': dict(probe='{{ inventory_hostname }}', cacheable=True)}]),
+        dict(name='Read them back', hosts='localhost', gather_facts=False,
+             tasks=[{'name': 'Each host kept its own', 'ansible.builtin.assert': dict(
+                 that=["groups['all'] | map('extract', hostvars, ['ansible_facts', 'probe']) | list == groups['all']"],
+                 fail_msg="{{ groups['all'] | map('extract', hostvars, ['ansible_facts', 'probe']) | list }}")}]),
+    ]
+    playbook = tmp_path / 'facts.yml'
+    playbook.write_text(json.dumps(plays))
+    run = run_playbook_file(str(playbook), inventory(tmp_path, replicas=('node2', 'node3', 'node4'), sentinels=sentinels,
+                                                     redis_sentinel_quorum=2))
+    checked = [entry for entry in run.results if entry['task'] == 'Each host kept its own']
+    assert run.rc == 0 and [entry['status'] for entry in checked] == ['ok'], \
+        [entry['result'].get('msg') for entry in checked] or run.stdout[-3000:]
