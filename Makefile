@@ -41,6 +41,10 @@ DEPS_GROUPS := servers sanity containers lab clients
 # /usr/bin/python3 and Debian's python3-redis (4.3), as the roles install it.
 HOST_PYTHON := /usr/bin/python3
 PYTEST_ARGS ?=
+# The module suites run in this many pytest-xdist workers: their time goes into ansible-playbook runs and waits for
+# servers, one core each, so two workers on the 2 vCPU of the CI machine almost halve it (README "Tests" has numbers).
+# MODULE_WORKERS=0 runs them in the pytest process, one after another.
+MODULE_WORKERS ?= 2
 MODULES := $(basename $(notdir $(wildcard plugins/modules/*.py)))
 # ansible-doc needs the collection's own copy, not one another tool installed elsewhere.
 docs: export ANSIBLE_COLLECTIONS_SCAN_SYS_PATH := false
@@ -123,13 +127,13 @@ rules: deps-servers venv
 
 modules: deps-servers venv collection
 	cd $(COLL) && PYTHONPATH=$(BUILD) REDIS_OPS_MODULE_PYTHON=$(HOST_PYTHON) \
-	  $(VENV)/bin/python -m pytest -q tests/modules $(PYTEST_ARGS)
+	  $(VENV)/bin/python -m pytest -q -n $(MODULE_WORKERS) tests/modules $(PYTEST_ARGS)
 
 # The property test of the values the templates write (test_config_values.py) runs once, in `make modules`: what it
 # proves is what redis-server reads back, the same whatever ansible-core renders the (pure-Python) filters.
 modules-oldest: deps-servers venv-oldest collection
 	cd $(COLL) && PYTHONPATH=$(BUILD) REDIS_OPS_MODULE_PYTHON=$(VENV_OLD)/bin/python \
-	  $(VENV_OLD)/bin/python -m pytest -q tests/modules --ignore=tests/modules/test_config_values.py $(PYTEST_ARGS)
+	  $(VENV_OLD)/bin/python -m pytest -q -n $(MODULE_WORKERS) tests/modules --ignore=tests/modules/test_config_values.py $(PYTEST_ARGS)
 
 docs: venv collection
 	@for m in $(MODULES); do \

@@ -35,10 +35,33 @@ CALLBACK_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), 'callbac
 COLLECTIONS_ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), '..', '..', '..', '..', '..'))
 
 
+# Ports come from below Linux's ephemeral range (32768 and up), where no client connection takes its local port,
+# and each pytest-xdist worker (make modules runs two) has a range of its own: a port one worker probed free is never
+# handed to another worker before the first one's server has bound it.
+PORT_BASE = 20000
+PORTS_PER_WORKER = 1500
+_next_port = [0]
+
+
+def _worker_index() -> int:
+    worker = os.environ.get('PYTEST_XDIST_WORKER', 'gw0')
+    digits = worker[2:] if worker.startswith('gw') else ''
+    return int(digits) % 8 if digits.isdigit() else 0
+
+
 def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(('127.0.0.1', 0))
-        return sock.getsockname()[1]
+    """A loopback port that nothing listens on, from this worker's range (cycled through, so rarely reused)."""
+    first = PORT_BASE + _worker_index() * PORTS_PER_WORKER
+    for _attempt in range(PORTS_PER_WORKER):
+        port = first + _next_port[0] % PORTS_PER_WORKER
+        _next_port[0] += 1
+        with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+            try:
+                sock.bind(('127.0.0.1', port))
+            except OSError:
+                continue
+            return port
+    raise RuntimeError('no free loopback port in %d-%d' % (first, first + PORTS_PER_WORKER - 1))
 
 
 def wait_until(predicate, timeout: float, what: str, interval: float = 0.1):

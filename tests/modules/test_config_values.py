@@ -100,6 +100,7 @@ def servers():
         shutil.rmtree(workdir, ignore_errors=True)
 
 
+@pytest.mark.long
 @BOUNDED
 @given(password=PASSWORDS, value=PASSWORDS)
 def test_data_nodes_load_authenticate_replicate_and_survive_their_own_rewrite(servers, password, value):
@@ -123,6 +124,7 @@ def test_data_nodes_load_authenticate_replicate_and_survive_their_own_rewrite(se
     wait_until(lambda: link_up(replica), 10, 'the replica to authenticate after its own rewrite')
 
 
+@pytest.mark.long
 @BOUNDED
 @given(password=SENTINEL_PASSWORDS, sentinel_password=SENTINEL_PASSWORDS)
 def test_sentinel_loads_authenticates_and_survives_its_own_rewrite(servers, password, sentinel_password):

@@ -109,6 +109,7 @@ def test_one_entry_per_name(fleet, tmp_path):
     assert run.task('lookup joins addresses')['msg'] == '127.0.0.1:%d,127.0.0.1:%d' % (cache.port, sessions.port)
 
 
+@pytest.mark.long
 def test_sentinels_down_count_against_require(three, tmp_path):
     primary, sentinels = three
     options = dict(sentinels=addresses(*sentinels), password=Var('sentinel_password'), connect_timeout=0.5)

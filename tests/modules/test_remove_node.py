@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 
+import pytest
 import yaml
 from harness import run_playbook_file, sentinel_command
 from test_site_unreachable import PLAYBOOKS, fleet_of_three, write_inventory  # noqa: F401 pylint: disable=unused-import
@@ -43,6 +44,7 @@ def failure(run) -> str:
     return failed[0]['result']['msg']
 
 
+@pytest.mark.long
 def test_remove_node_refuses_the_primary_and_too_few_sentinels_then_removes_a_replica(fleet_of_three, tmp_path):
     nodes, sentinels = fleet_of_three
     inventory = write_inventory(tmp_path, nodes, sentinels)

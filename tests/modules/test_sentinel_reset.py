@@ -49,6 +49,7 @@ def test_healthy_fleet_is_left_alone(fleet_of_three, run_module):
     assert [sentinel_command(s, 'MASTER', 'mymaster')['runid'] for s in sentinels] == ids
 
 
+@pytest.mark.long
 def test_dead_replica_and_sentinel_replaced_leave_exact_counts_everywhere(fleet_of_three, run_module):
     fleet, primary, replicas, sentinels = fleet_of_three
     # A host dies for good (its replica and its Sentinel); a new host with a new address takes its place.
@@ -108,6 +109,7 @@ def test_refuses_during_a_failover(fleet_of_three, run_module):
     assert counts(sentinels[1])[0] == 2
 
 
+@pytest.mark.long
 def test_every_data_node_may_be_listed_the_primary_a_sentinel_names_is_never_expected(fleet_of_three, run_module):
     """site.yml passes every data node, the current primary included: after a switchover made during the run (a
     primary restart) nothing looks stale, and a reset for a dead replica waits for the live replicas only."""

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import os
 
+import pytest
 import yaml
 from harness import PASSWORD, SENTINEL_PASSWORD, run_playbook_file, sentinel_command, wait_until
 from test_site_unreachable import PLAYBOOKS, PROBE, WAIT, fleet_of_three, master_of, task, write_inventory  # noqa: F401 pylint: disable=unused-import
@@ -50,6 +51,7 @@ def counts(sentinel) -> tuple:
     return int(master['num-slaves']), int(master['num-other-sentinels'])
 
 
+@pytest.mark.long(3)
 def test_a_new_host_replaces_the_dead_primary_host_and_the_sentinels_forget_it(fleet_of_three, fleet, tmp_path):
     nodes, sentinels = fleet_of_three
     # The primary's host dies for good, with its Sentinel; the two others fail over.
