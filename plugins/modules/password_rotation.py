@@ -22,8 +22,9 @@ description:
   - V(drop) leaves O(user) the new password only (for the C(default) user without an C(aclfile) with
     C(CONFIG SET requirepass), so that the server's C(requirepass) says the same). Clients on the old password are
     refused from then on.
-  - On a data node every change is saved with C(CONFIG REWRITE) (C(ACL SAVE) when the server uses an C(aclfile)),
-    so a restart between or after the phases keeps what was done; the configuration file keeps its mode and owner.
+  - On a data node every change is saved with C(CONFIG REWRITE), a user's passwords with C(ACL SAVE) instead when the
+    server uses an C(aclfile), so a restart between or after the phases keeps what was done; the configuration file
+    keeps its mode and owner.
   - The module changes nothing when the instance is already in the phase's state, and never restarts anything.
 author:
   - Redis Ops Team (@redis-ops)
@@ -74,8 +75,8 @@ options:
     default: mymaster
   persist:
     description:
-      - Save a change on a data node with C(CONFIG REWRITE) (or C(ACL SAVE) with an C(aclfile)). A Sentinel saves its
-        file itself.
+      - Save a change on a data node with C(CONFIG REWRITE) (a user's passwords with C(ACL SAVE) when the server has
+        an C(aclfile)). A Sentinel saves its file itself.
     type: bool
     default: true
 seealso:
@@ -198,7 +199,8 @@ class PasswordRotation:
             for args, secret_positions, shown in steps:
                 self._send(args, secret_positions, shown)
             if not server.is_sentinel and self.params['persist']:
-                self._persist()
+                self._persist(acl_changed=any(args[0] == 'ACL' for args, _positions, _shown in steps),
+                              config_changed=any(args[0] == 'CONFIG' for args, _positions, _shown in steps))
         passwords = 0 if server.is_sentinel else len(self._hashes())
         result = dict(changed=bool(steps), plan=self.plan, commands=self.commands, passwords=passwords,
                       server=server.as_dict())
@@ -271,12 +273,17 @@ class PasswordRotation:
         self.after['passwords of %s' % user] = 'new'
         return [(('ACL', 'SETUSER', user, 'resetpass', '>' + new), (4,), 'ACL SETUSER %s resetpass >********' % user)]
 
-    def _persist(self) -> None:
-        """Save what was sent, so that a restart keeps it, and keep the file's mode and owner."""
-        if self._uses_aclfile():
+    def _persist(self, acl_changed: bool, config_changed: bool) -> None:
+        """Save what was sent, so that a restart keeps it, and keep the file's mode and owner.
+
+        With an aclfile the users are saved there (ACL SAVE) and the configuration file keeps no user; a CONFIG SET
+        (masterauth, requirepass) still goes into the configuration file. Without one, CONFIG REWRITE saves both.
+        """
+        if acl_changed and self._uses_aclfile():
             self.plan.append('save with ACL SAVE')
             self._send(('ACL', 'SAVE'), (), 'ACL SAVE')
-            return
+            if not config_changed:
+                return
         path = self.client.server_info().config_file
         stat = os.stat(path) if path and os.path.isfile(path) else None
         self.plan.append('save with CONFIG REWRITE')

@@ -6,13 +6,15 @@ until drop, restart nothing, keep the links up, and leave files that start with 
 
 from __future__ import annotations
 
+import hashlib
 import os
 import stat
 
 import pytest
 import redis
 import yaml
-from harness import MODULE_PYTHON, PASSWORD, SENTINEL_PASSWORD, conn, run_playbook_file, sentinel_command, wait_until
+from harness import (MODULE_PYTHON, PASSWORD, SENTINEL_PASSWORD, Instance, conn, free_port, run_playbook_file, sentinel_command,
+                     wait_until)
 
 NEW = 'pw-new-71d3c2 with space#"q'
 NEW_SENTINEL_SAFE = 'pw-new-71d3c2'
@@ -187,6 +189,7 @@ def sentinel_sees_all_up(sentinel) -> bool:
     return master['flags'] == 'master' and replicas and all(r['flags'] == 'slave' for r in replicas)
 
 
+@pytest.mark.long
 def test_playbook_rotates_in_three_phases_and_site_points_at_it(trio, tmp_path):
     primary, replica, sentinel = trio
     wait_until(lambda: sentinel_sees_all_up(sentinel), 30, 'Sentinel to see the primary and the replica')
@@ -206,8 +209,8 @@ def test_playbook_rotates_in_three_phases_and_site_points_at_it(trio, tmp_path):
 
     plan = rotate(tmp_path, trio, 'add', check=True)
     assert plan.rc == 0, plan.stdout[-3000:]
-    assert changed_tasks(plan) == [('Bring this data node to the phase', 'node1'),
-                                   ('Bring this data node to the phase', 'node2')]
+    assert changed_tasks(plan) == [("Bring this data node's users to the phase", 'node1'),
+                                   ("Bring this data node's users to the phase", 'node2')]
     assert not accepts(primary, NEXT) and not accepts(replica, NEXT)
 
     too_early = rotate(tmp_path, trio, 'drop')
@@ -233,3 +236,139 @@ def test_playbook_rotates_in_three_phases_and_site_points_at_it(trio, tmp_path):
 
     again = rotate(tmp_path, trio, 'drop')
     assert again.rc == 0 and changed_tasks(again) == []
+
+
+# --- the same playbook on a fleet with ACL users (redis_acl_enabled, the default user off, an aclfile) ---
+
+ADMIN, REPL, SENT = 'redis-ops-admin', 'redis-ops-replica', 'redis-ops-sentinel'
+ACL_OLD = {ADMIN: 'adm-old-"q" 1', REPL: 'repl old \\ 2', SENT: 'sent-old-3'}
+# Sentinel writes auth-pass back unquoted: the Sentinel user's password has neither spaces nor quotes.
+ACL_NEW = {ADMIN: "adm new 'q' 4", REPL: 'repl-new # 5', SENT: 'sent-new-6'}
+ACL_RULES = {ADMIN: '~* &* +@all', REPL: '+psync +replconf +ping',
+             SENT: 'allchannels +multi +exec +slaveof +replicaof +ping +subscribe +publish +config|rewrite +config|get '
+                   '+role +info +client|setname +client|kill +script|kill'}
+
+
+def acl_login(instance, user, password) -> redis.Redis:
+    return redis.Redis(host='127.0.0.1', port=instance.port, username=user, password=password, decode_responses=True,
+                       socket_timeout=5)
+
+
+def acl_accepts(instance, user, password) -> bool:
+    try:
+        return acl_login(instance, user, password).ping()
+    except redis.AuthenticationError:
+        return False
+
+
+def acl_node(fleet, index, replica_of=None):
+    """A data node whose users live in its own aclfile, the default user off, replicating as the replication user."""
+    aclfile = os.path.join(fleet.workdir, 'users-%d.acl' % index)
+    with open(aclfile, 'w', encoding='utf-8') as handle:
+        handle.write('user default off resetpass -@all\n')
+        for user, rules in ACL_RULES.items():
+            handle.write('user %s on #%s %s\n' % (user, hashlib.sha256(ACL_OLD[user].encode()).hexdigest(), rules))
+    lines = ['repl-diskless-sync-delay 0', 'save ""', 'appendonly no', 'aclfile %s' % aclfile,
+             'masteruser %s' % REPL, 'masterauth "%s"' % ACL_OLD[REPL].replace('\\', '\\\\')]
+    if replica_of is not None:
+        lines.append('replicaof 127.0.0.1 %d' % replica_of.port)
+    node = Instance(fleet.workdir, 'redis', free_port(), lines, None)
+    node.aclfile = aclfile
+    node.admin_password = ACL_OLD[ADMIN]
+    # The harness pings and stops through client(): as the admin user, with the password the node has now.
+    node.client = lambda **kwargs: acl_login(node, ADMIN, node.admin_password)
+    fleet.instances.append(node)
+    return node.start()
+
+
+def acl_sentinel(fleet, primary):
+    lines = ['requirepass %s' % SENTINEL_PASSWORD, 'sentinel sentinel-pass %s' % SENTINEL_PASSWORD,
+             'sentinel monitor mymaster 127.0.0.1 %d 1' % primary.port,
+             'sentinel down-after-milliseconds mymaster 1000', 'sentinel failover-timeout mymaster 10000',
+             'sentinel auth-user mymaster %s' % SENT, 'sentinel auth-pass mymaster %s' % ACL_OLD[SENT]]
+    sentinel = Instance(fleet.workdir, 'sentinel', free_port(), lines, SENTINEL_PASSWORD)
+    fleet.instances.append(sentinel)
+    return sentinel.start()
+
+
+def acl_inventory(tmp_path, primary, replica, sentinel, **extra) -> str:
+    common = dict(ansible_connection='local', ansible_become=False, ansible_python_interpreter=MODULE_PYTHON,
+                  redis_host_address='127.0.0.1')
+    fleet_vars = dict(redis_password='unused-default-off-7', redis_sentinel_password=SENTINEL_PASSWORD,
+                      redis_sentinel_quorum=1, redis_acl_enabled=True, redis_acl_disable_default=True,
+                      redis_acl_admin_password=ACL_NEW[ADMIN], redis_acl_admin_password_previous=ACL_OLD[ADMIN],
+                      redis_acl_replication_password=ACL_NEW[REPL],
+                      redis_acl_replication_password_previous=ACL_OLD[REPL],
+                      redis_acl_sentinel_password=ACL_NEW[SENT], redis_acl_sentinel_password_previous=ACL_OLD[SENT])
+    fleet_vars.update(extra)
+    fleet_vars = {key: value for key, value in fleet_vars.items() if value is not None}
+    data = dict(all=dict(vars=fleet_vars, children=dict(
+        redis_master=dict(hosts=dict(node1=dict(common, redis_port=primary.port))),
+        redis_replica=dict(hosts=dict(node2=dict(common, redis_port=replica.port))),
+        redis_sentinel=dict(hosts=dict(s1=dict(common, redis_sentinel_port=sentinel.port))))))
+    path = tmp_path / 'inventory-acl.yml'
+    path.write_text(yaml.safe_dump(data))
+    return str(path)
+
+
+def acl_rotate(tmp_path, nodes, step, **extra):
+    run = run_playbook_file(os.path.join(PLAYBOOKS, 'rotate_passwords.yml'), acl_inventory(tmp_path, *nodes, **extra),
+                            extra_vars=dict(redis_rotation_phase=step), callback='default')
+    for password in list(ACL_OLD.values()) + list(ACL_NEW.values()):
+        assert password not in run.stdout and password not in run.stderr, 'a password leaked into the output'
+    return run
+
+
+@pytest.mark.long
+def test_playbook_rotates_the_acl_users_and_their_links(fleet, tmp_path):
+    primary = acl_node(fleet, 1)
+    replica = acl_node(fleet, 2, replica_of=primary)
+    sentinel = acl_sentinel(fleet, primary)
+    nodes = (primary, replica, sentinel)
+    wait_until(lambda: acl_login(replica, ADMIN, ACL_OLD[ADMIN]).info('replication')['master_link_status'] == 'up',
+               30, 'the replica to sync as the replication user')
+    wait_until(lambda: sentinel_sees_all_up(sentinel), 30, 'Sentinel to see the primary and the replica')
+    pids = [instance.process.pid for instance in nodes]
+
+    # Refused before any change: nothing to rotate, and a default user that is off.
+    nothing = acl_rotate(tmp_path, nodes, 'add', redis_acl_admin_password_previous=None,
+                         redis_acl_replication_password_previous=None, redis_acl_sentinel_password_previous=None)
+    assert nothing.rc != 0 and 'redis_acl_admin_password_previous, redis_acl_replication_password_previous' in nothing.stdout
+    default_off = acl_rotate(tmp_path, nodes, 'add', redis_password_previous='some-old-8')
+    assert default_off.rc != 0 and 'the default user is off' in default_off.stdout
+    assert acl_rotate(tmp_path, nodes, 'drop').rc != 0, 'drop before switch must be refused'
+    for node in (primary, replica):
+        assert all(acl_accepts(node, user, ACL_OLD[user]) and not acl_accepts(node, user, ACL_NEW[user])
+                   for user in ACL_OLD)
+
+    for step in ('add', 'switch'):
+        run = acl_rotate(tmp_path, nodes, step)
+        assert run.rc == 0, run.stdout[-4000:]
+        for node in (primary, replica):
+            for user in ACL_OLD:
+                assert acl_accepts(node, user, ACL_OLD[user]) and acl_accepts(node, user, ACL_NEW[user]), (step, user)
+    for node in (primary, replica):
+        node.admin_password = ACL_NEW[ADMIN]
+        assert node.client().config_get('masterauth')['masterauth'] == ACL_NEW[REPL]
+    assert 'sentinel auth-pass mymaster %s' % ACL_NEW[SENT] in sentinel.config_text()
+
+    dropped = acl_rotate(tmp_path, nodes, 'drop')
+    assert dropped.rc == 0, dropped.stdout[-4000:]
+    for node in (primary, replica):
+        for user in ACL_OLD:
+            assert not acl_accepts(node, user, ACL_OLD[user]) and acl_accepts(node, user, ACL_NEW[user]), user
+        saved = open(node.aclfile, encoding='utf-8').read()
+        assert all(hashlib.sha256(ACL_OLD[user].encode()).hexdigest() not in saved for user in ACL_OLD), saved
+    assert [instance.process.pid for instance in nodes] == pids
+    assert sentinel_sees_all_up(sentinel)
+    assert 'only the new redis_acl_admin_password, redis_acl_replication_password, redis_acl_sentinel_password works' \
+        in dropped.stdout, dropped.stdout[-3000:]
+
+    again = acl_rotate(tmp_path, nodes, 'drop')
+    assert again.rc == 0 and 'changed=0' in again.stdout and 'changed=1' not in again.stdout, again.stdout[-3000:]
+
+    # masterauth went into redis.conf next to the aclfile: a restarted replica replicates with the new password.
+    replica.stop()
+    replica.start_from_file()
+    wait_until(lambda: replica.client().info('replication')['master_link_status'] == 'up', 30,
+               'the restarted replica to sync with the new replication password')
