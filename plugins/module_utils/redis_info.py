@@ -10,6 +10,7 @@ recorded replies as well as exercised against real servers.
 
 from __future__ import annotations
 
+import hashlib
 import socket
 
 
@@ -77,6 +78,21 @@ def config_get_to_dict(reply) -> dict:
         return {str(k): str(v) for k, v in reply.items()}
     items = list(reply or [])
     return {str(items[i]): str(items[i + 1]) for i in range(0, len(items) - 1, 2)}
+
+
+def password_hash(password: str) -> str:
+    """The form ACL GETUSER shows a password in, and an ACL file's #<hash> holds (SHA-256 of the UTF-8, hex)."""
+    return hashlib.sha256(password.encode('utf-8', errors='surrogateescape')).hexdigest()
+
+
+def acl_getuser_fields(reply) -> dict:
+    """ACL GETUSER's reply (flat list in RESP2, map in RESP3; None for no such user) as a dict, values as sent."""
+    if reply is None:
+        return {}
+    if isinstance(reply, dict):
+        return {str(key): value for key, value in reply.items()}
+    items = list(reply)
+    return {str(items[i]): items[i + 1] for i in range(0, len(items) - 1, 2)}
 
 
 class ServerInfo:

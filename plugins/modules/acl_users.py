@@ -149,7 +149,6 @@ persisted:
   type: str
 '''
 
-import hashlib
 import secrets
 
 from ansible.module_utils.basic import AnsibleModule
@@ -161,14 +160,14 @@ from ansible_collections.redis_ops.replication.plugins.module_utils.redis_common
     module_kwargs,
     run_module,
 )
-from ansible_collections.redis_ops.replication.plugins.module_utils.redis_info import config_get_to_dict
+from ansible_collections.redis_ops.replication.plugins.module_utils.redis_info import (
+    acl_getuser_fields,
+    config_get_to_dict,
+    password_hash,
+)
 
 _COMPARED = ('commands', 'keys', 'channels', 'selectors')
 _STATE_FLAGS = ('on', 'off', 'nopass')
-
-
-def password_hash(password: str) -> str:
-    return hashlib.sha256(password.encode('utf-8')).hexdigest()
 
 
 def _text(value) -> str:
@@ -186,7 +185,7 @@ def parse_getuser(reply) -> dict | None:
     """
     if reply is None:
         return None
-    fields = dict(reply) if isinstance(reply, dict) else dict(zip(reply[0::2], reply[1::2]))
+    fields = acl_getuser_fields(reply)
     if 'categories' in fields:
         fields['commands'] = ' '.join(filter(None, (_text(fields['categories']), _text(fields.get('commands')))))
     flags = [str(flag) for flag in fields.get('flags') or []]

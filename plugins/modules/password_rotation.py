@@ -133,7 +133,6 @@ server:
   type: dict
 '''
 
-import hashlib
 import os
 
 from ansible.module_utils.basic import AnsibleModule
@@ -146,26 +145,15 @@ from ansible_collections.redis_ops.replication.plugins.module_utils.redis_common
     run_module,
     validate_word,
 )
-from ansible_collections.redis_ops.replication.plugins.module_utils.redis_info import config_get_to_dict
+from ansible_collections.redis_ops.replication.plugins.module_utils.redis_info import (
+    acl_getuser_fields,
+    config_get_to_dict,
+    password_hash,
+)
 from ansible_collections.redis_ops.replication.plugins.module_utils.sentinel import (
     get_master,
     read_master_auth_from_config,
 )
-
-
-def password_hash(password: str) -> str:
-    """The form ACL GETUSER shows a password in (SHA-256, hex)."""
-    return hashlib.sha256(password.encode('utf-8', errors='surrogateescape')).hexdigest()
-
-
-def acl_user_fields(reply) -> dict:
-    """ACL GETUSER's reply (flat list in RESP2, map in RESP3; None for no such user) into a dict, values kept."""
-    if reply is None:
-        return {}
-    if isinstance(reply, dict):
-        return {str(key): value for key, value in reply.items()}
-    items = list(reply)
-    return {str(items[i]): items[i + 1] for i in range(0, len(items) - 1, 2)}
 
 
 def describe_passwords(hashes: list, new: str, old: str | None) -> str:
@@ -220,7 +208,7 @@ class PasswordRotation:
 
     def _hashes(self) -> list:
         try:
-            reply = acl_user_fields(self.client.call('ACL', 'GETUSER', self.params['user']))
+            reply = acl_getuser_fields(self.client.call('ACL', 'GETUSER', self.params['user']))
         except RedisOpsError as exc:
             raise RedisOpsError('cannot read the ACL user %s: %s; nothing was changed' % (self.params['user'], exc.message)) from exc
         if not reply:

@@ -5,14 +5,18 @@
 
 from __future__ import annotations
 
+import hashlib
+
 import pytest
 
 from ansible_collections.redis_ops.replication.plugins.module_utils.redis_info import (
     ServerInfo,
+    acl_getuser_fields,
     config_get_to_dict,
     pairs_to_dict,
     parse_info,
     parse_version,
+    password_hash,
     replication_status,
     replication_warnings,
     same_address,
@@ -229,3 +233,24 @@ def test_every_warning_and_none_when_healthy():
     assert replication_warnings(unknown_io, max_lag_seconds=0) == []
     assert replication_warnings(replication_status(dict(role='slave', master_host='p', master_port=1,
                                                         master_link_status='up')), min_replicas=1) == []
+
+
+def test_password_hash_is_what_acl_getuser_shows():
+    new = 'néw "pw"'
+    assert password_hash(new) == hashlib.sha256(new.encode('utf-8')).hexdigest()
+    assert len(password_hash('')) == 64
+    # A password Ansible read from bytes that are not UTF-8 carries surrogates: hashed as those bytes, not an error.
+    assert password_hash('a\udcff') == hashlib.sha256(b'a\xff').hexdigest()
+
+
+@pytest.mark.parametrize('reply', [
+    ['flags', ['on'], 'passwords', ['a', 'b'], 'commands', '+@all'],
+    {'flags': ['on'], 'passwords': ['a', 'b'], 'commands': '+@all'},
+])
+def test_acl_getuser_fields_keeps_lists_in_resp2_and_resp3(reply):
+    fields = acl_getuser_fields(reply)
+    assert fields['passwords'] == ['a', 'b'] and fields['flags'] == ['on'] and fields['commands'] == '+@all'
+
+
+def test_acl_getuser_fields_of_no_such_user():
+    assert acl_getuser_fields(None) == {}

@@ -1,41 +1,19 @@
 # -*- coding: utf-8 -*-
 # Copyright: redis_ops.replication contributors
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""password_rotation's pure helpers: ACL GETUSER replies in both protocols, and diffs that never show a password.
+"""password_rotation's pure helpers: diffs that never show a password (ACL GETUSER replies: test_redis_info.py).
 
 The phases themselves run against real servers in tests/modules/test_password_rotation.py.
 """
 
 from __future__ import annotations
 
-import hashlib
-
 import pytest
 
-from ansible_collections.redis_ops.replication.plugins.modules.password_rotation import (
-    acl_user_fields,
-    describe_passwords,
-    password_hash,
-)
+from ansible_collections.redis_ops.replication.plugins.module_utils.redis_info import password_hash
+from ansible_collections.redis_ops.replication.plugins.modules.password_rotation import describe_passwords
 
 OLD, NEW = 'old pw', 'néw "pw"'
-
-
-def test_password_hash_is_what_acl_getuser_shows():
-    assert password_hash(NEW) == hashlib.sha256(NEW.encode('utf-8')).hexdigest()
-    assert len(password_hash('')) == 64
-
-
-@pytest.mark.parametrize('reply', [
-    ['flags', ['on'], 'passwords', ['a', 'b'], 'commands', '+@all'],
-    {'flags': ['on'], 'passwords': ['a', 'b'], 'commands': '+@all'},
-])
-def test_acl_user_fields_keeps_lists_in_resp2_and_resp3(reply):
-    assert acl_user_fields(reply)['passwords'] == ['a', 'b']
-
-
-def test_acl_user_fields_of_no_such_user():
-    assert acl_user_fields(None) == {}
 
 
 @pytest.mark.parametrize('hashes, old, expected', [
