@@ -21,7 +21,8 @@
 #   make home-check  Molecule leaves nothing in a throwaway HOME (Ansible state stays in .cache/)
 #   make clean     remove the venvs, .build/ and .cache/ (what the tests installed)
 #
-# PYTEST_ARGS passes options through (e.g. make modules PYTEST_ARGS='-k sentinel -x').
+# PYTEST_ARGS passes options through (e.g. make modules PYTEST_ARGS='-k sentinel -x'); MODULE_WORKERS=0 runs the
+# module suites in one process instead of two pytest-xdist workers.
 
 SHELL := /bin/bash
 .SHELLFLAGS := -eu -o pipefail -c
