@@ -13,6 +13,7 @@ them, grouped by name, with aliases and units normalised.
 
 from __future__ import annotations
 
+import hashlib
 import re
 import unicodedata
 
@@ -238,14 +239,60 @@ def group_directives(parsed: list) -> dict:
     return result
 
 
+def _sha256(password: str) -> str:
+    return hashlib.sha256(password.encode('utf-8', 'surrogateescape')).hexdigest()
+
+
+def _apply_password_rules(passwords: set, rules) -> set:
+    """The default user's passwords after the password rules of one ``user default ...`` line, as Redis applies them."""
+    for rule in rules:
+        lowered = rule.lower()
+        if lowered in ('reset', 'resetpass'):
+            passwords = set()
+        elif lowered == 'nopass':
+            passwords = {'nopass'}
+        elif rule[:1] in ('>', '#'):
+            passwords.discard('nopass')
+            passwords.add(_sha256(rule[1:]) if rule[0] == '>' else rule[1:].lower())
+        elif rule[:1] in ('<', '!'):
+            passwords.discard(_sha256(rule[1:]) if rule[0] == '<' else rule[1:].lower())
+    return passwords
+
+
+def default_user_passwords(parsed: list) -> frozenset:
+    """The passwords the default user has when a server starts from a file: SHA-256 hashes, or 'nopass' (also when
+    the file says nothing about them).
+
+    Redis and Sentinel load ``requirepass`` first and the ``user`` lines after it, and a ``user default`` line resets
+    the user: so that line, when there is one, decides. Sentinel (which has no CONFIG SET) writes such a line on every
+    rewrite of its file, next to the ``requirepass`` it started with, so after a restart-free rotation
+    (``ACL SETUSER default``) the two differ and the line is what holds.
+    """
+    lines = [values for _index, name, values in parsed if name == 'user' and values and values[0] == 'default']
+    if lines:
+        passwords: set = set()
+        for values in lines:
+            passwords = _apply_password_rules(set(), values[1:])
+        return frozenset(passwords)
+    requirepass = [values for _index, name, values in parsed if name == 'requirepass']
+    value = requirepass[-1][0] if requirepass and requirepass[-1] else ''
+    return frozenset([_sha256(value)] if value else ['nopass'])
+
+
 def differing_directives(desired_text: str, live_text: str) -> list:
     """Names whose meaning differs between the desired and the live file, in the desired file's order.
 
     An empty value (``logfile ""``) means unset, as an absent line does: a rewrite may drop it.
     Not for ``save``, whose absence means the default snapshot rules.
+    ``requirepass`` means the default user's passwords (see default_user_passwords).
     """
-    desired = group_directives(parse_directives(desired_text, strict=True))
-    live = group_directives(parse_directives(live_text))
+    desired_parsed = parse_directives(desired_text, strict=True)
+    live_parsed = parse_directives(live_text)
+    desired = group_directives(desired_parsed)
+    live = group_directives(live_parsed)
+    if 'requirepass' in desired:
+        same = default_user_passwords(desired_parsed) == default_user_passwords(live_parsed)
+        live['requirepass'] = desired['requirepass'] if same else ('(differs)',)
     names = [name for name in desired if live.get(name) != desired[name] and
              not (name not in live and desired[name] == ('',) and name != 'save')]
     names += [name for name in PRESENCE_MATTERS if name in live and name not in desired]
@@ -261,6 +308,10 @@ def merge(desired_text: str, live_text: str, names: list) -> str:
     """
     live_lines = live_text.splitlines()
     desired_lines = desired_text.splitlines()
+    if names and 'requirepass' not in names and _stale_requirepass(desired_text, live_text):
+        # Equal in meaning, but the line still holds a password the user line replaced (a Sentinel after a rotation):
+        # a file that is written anyway gets the wanted line, so that the restart the change needs makes it stick.
+        names = list(names) + ['requirepass']
     desired_by_name: dict = {}
     for index, name, _values in parse_directives(desired_text):
         desired_by_name.setdefault(name, []).append(desired_lines[index].strip())
@@ -280,6 +331,16 @@ def merge(desired_text: str, live_text: str, names: list) -> str:
         else:
             appended.extend(new_lines)
 
+    if 'requirepass' in names:
+        # The default user's line decides over requirepass (default_user_passwords): it gets the new passwords too.
+        rules = sorted('#' + password if password != 'nopass' else password
+                       for password in default_user_passwords(parse_directives(desired_text)))
+        for index, name, values in parse_directives(live_text):
+            if name == 'user' and values and values[0] == 'default' and index not in replacement:
+                kept = [value for value in values[1:] if value.lower() not in ('resetpass', 'nopass') and
+                        value[:1] not in ('>', '<', '#', '!')]
+                replacement[index] = ['user default ' + ' '.join(kept + rules)]
+
     output = []
     for index, line in enumerate(live_lines):
         if index in replacement:
@@ -293,6 +354,13 @@ def merge(desired_text: str, live_text: str, names: list) -> str:
         else:
             output.extend(appended)
     return '\n'.join(output) + '\n'
+
+
+def _stale_requirepass(desired_text: str, live_text: str) -> bool:
+    """Whether the requirepass line's value differs from the wanted one although the passwords are the same."""
+    desired = [values for _index, name, values in parse_directives(desired_text) if name == 'requirepass']
+    live = [values for _index, name, values in parse_directives(live_text) if name == 'requirepass']
+    return bool(desired and live) and desired[-1] != live[-1]
 
 
 def describe(text: str, names: list) -> dict:

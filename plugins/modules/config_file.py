@@ -14,6 +14,9 @@ description:
     Redis and Sentinel rewrite their own files (C(CONFIG REWRITE), failovers); they quote values, fold units, append
     lines they generate and move C(replicaof). Such a rewritten file is equal to the wanted content when every
     directive of O(content) has the same value in it, and C(replicaof) is present in both or in neither.
+  - C(requirepass) is compared by the passwords the C(default) user gets when the server starts from the file: a
+    C(user default) line decides over C(requirepass) (Redis applies it after), as Sentinel writes one on every rewrite
+    while keeping the C(requirepass) it started with. A differing C(requirepass) is written into that line too.
   - Directives that only the live file has are left alone, so that what the server generated survives.
   - With O(strategy=replace) a differing file is replaced by O(content) (for C(redis.conf)). With O(strategy=merge)
     only the lines of the differing directives are replaced or added, and everything else in the file is kept
