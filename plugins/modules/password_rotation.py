@@ -25,6 +25,14 @@ description:
   - On a data node every change is saved with C(CONFIG REWRITE), a user's passwords with C(ACL SAVE) instead when the
     server uses an C(aclfile), so a restart between or after the phases keeps what was done; the configuration file
     keeps its mode and owner.
+  - With O(password_of=sentinel) it rotates a Sentinel's own password instead (the C(default) user's, which clients
+    and the modules log in with, and the user Sentinels log in to each other as). V(add) gives O(user) the new
+    password next to its others, V(switch) makes the Sentinel log in to the other Sentinels with it
+    (C(SENTINEL CONFIG SET sentinel-pass)), V(drop) leaves O(user) the new password only. Each change is saved with
+    C(SENTINEL FLUSHCONFIG). Sentinel has no C(CONFIG SET requirepass), so its file keeps the C(requirepass) it started
+    with, and the C(user default) line it writes after it holds the passwords that apply
+    (M(redis_ops.replication.config_file) compares them by that meaning). C(SENTINEL CONFIG SET) saves the file
+    itself. Needs Redis 7.0+ or Valkey.
   - The module changes nothing when the instance is already in the phase's state, and never restarts anything.
 author:
   - Redis Ops Team (@redis-ops)
@@ -54,7 +62,7 @@ options:
     description:
       - The new password.
       - Never shown in output. Refused when empty, or when it contains white space or quotes on a Sentinel
-        (Sentinel writes C(auth-pass) back into its file unquoted).
+        (Sentinel writes C(auth-pass) and C(sentinel-pass) back into its file unquoted).
     type: str
     required: true
   previous_password:
@@ -65,9 +73,18 @@ options:
     type: str
   user:
     description:
-      - The ACL user of a data node whose password rotates. Ignored on a Sentinel.
+      - The ACL user whose password rotates, of a data node, or with O(password_of=sentinel) of a Sentinel. Ignored on
+        a Sentinel otherwise.
     type: str
     default: default
+  password_of:
+    description:
+      - V(data) rotates the data nodes' password (a data node's O(user), C(masterauth); a Sentinel's C(auth-pass)).
+      - V(sentinel) rotates a Sentinel's own password (O(user) of the Sentinel and C(sentinel-pass)); refused on a
+        data node.
+    type: str
+    choices: [data, sentinel]
+    default: data
   name:
     description:
       - The primary the Sentinel monitors, whose C(auth-pass) V(switch) changes. Ignored on a data node.
@@ -100,6 +117,14 @@ EXAMPLES = r'''
     name: mymaster
     password: "{{ redis_password }}"
 
+- name: Phase switch of the Sentinels' own password (every Sentinel accepts the new one by now)
+  redis_ops.replication.password_rotation:
+    phase: switch
+    password_of: sentinel
+    login_port: 26379
+    login_password: "{{ redis_sentinel_password }}"
+    password: "{{ redis_sentinel_password }}"
+
 - name: Phase drop on a data node
   redis_ops.replication.password_rotation:
     phase: drop
@@ -123,7 +148,8 @@ commands:
   elements: str
   sample: ["ACL SETUSER default >********", "CONFIG REWRITE"]
 passwords:
-  description: How many passwords O(user) has after the phase (before it in check mode); on a Sentinel V(0).
+  description: How many passwords O(user) has after the phase (before it in check mode); on a Sentinel V(0) unless
+    O(password_of=sentinel).
   returned: always
   type: int
   sample: 2
@@ -182,14 +208,21 @@ class PasswordRotation:
         if not self.params['password']:
             raise RedisOpsError('password must not be empty; nothing was changed')
         server = self.client.server_info()
-        steps = self._plan_sentinel() if server.is_sentinel else self._plan_data_node()
+        own = self.params['password_of'] == 'sentinel'
+        if own and not server.is_sentinel:
+            raise RedisOpsError('password_of=sentinel rotates a Sentinel\'s own password, but %s is a data node; '
+                                'nothing was changed' % self.client.target)
+        if own:
+            steps = self._plan_sentinel_own()
+        else:
+            steps = self._plan_sentinel() if server.is_sentinel else self._plan_data_node()
         if steps and not self.module.check_mode:
             for args, secret_positions, shown in steps:
                 self._send(args, secret_positions, shown)
             if not server.is_sentinel and self.params['persist']:
                 self._persist(acl_changed=any(args[0] == 'ACL' for args, _positions, _shown in steps),
                               config_changed=any(args[0] == 'CONFIG' for args, _positions, _shown in steps))
-        passwords = 0 if server.is_sentinel else len(self._hashes())
+        passwords = len(self._hashes()) if own or not server.is_sentinel else 0
         result = dict(changed=bool(steps), plan=self.plan, commands=self.commands, passwords=passwords,
                       server=server.as_dict())
         if steps and self.module._diff:
@@ -210,7 +243,10 @@ class PasswordRotation:
         try:
             reply = acl_getuser_fields(self.client.call('ACL', 'GETUSER', self.params['user']))
         except RedisOpsError as exc:
-            raise RedisOpsError('cannot read the ACL user %s: %s; nothing was changed' % (self.params['user'], exc.message)) from exc
+            raise RedisOpsError('cannot read the ACL user %s of %s: %s; nothing was changed%s' % (
+                self.params['user'], self.client.target, exc.message,
+                ' (a Sentinel has ACL users from Redis 6.2 on)' if 'unknown command' in exc.message.lower() else '')
+            ) from exc
         if not reply:
             raise RedisOpsError('the server has no ACL user %s; nothing was changed (create it with site.yml first)'
                                 % self.params['user'])
@@ -308,6 +344,48 @@ class PasswordRotation:
         self.after['auth-pass'] = '(hidden, changed)'
         return [(('SENTINEL', 'SET', name, 'auth-pass', new), (4,), 'SENTINEL SET %s auth-pass ********' % name)]
 
+    def _plan_sentinel_own(self) -> list:
+        """The Sentinel's own password: O(user) of the Sentinel, and sentinel-pass towards the other Sentinels."""
+        user, new, old, phase = self.params['user'], self.params['password'], self.params['previous_password'], \
+            self.params['phase']
+        validate_word(new, 'password', 'password')
+        hashes = self._hashes()
+        self.before['passwords of %s' % user] = describe_passwords(hashes, new, old)
+        flush = (('SENTINEL', 'FLUSHCONFIG'), (), 'SENTINEL FLUSHCONFIG')
+        if phase == 'add':
+            if password_hash(new) in hashes:
+                return []
+            self.plan.append('give user %s the new password next to its other(s)' % user)
+            self.after['passwords of %s' % user] = describe_passwords(hashes + [password_hash(new)], new, old)
+            return [(('ACL', 'SETUSER', user, '>' + new), (3,), 'ACL SETUSER %s >********' % user), flush]
+        if password_hash(new) not in hashes:
+            raise RedisOpsError('user %s of the Sentinel at %s does not accept the new password yet: run phase add on '
+                                'every Sentinel first; nothing was changed' % (user, self.client.target))
+        if phase == 'switch':
+            current = self._sentinel_pass()
+            if current == new:
+                return []
+            self.plan.append('log in to the other Sentinels with the new password (sentinel-pass)')
+            self.before['sentinel-pass'] = '(hidden)' if current else '(none)'
+            self.after['sentinel-pass'] = '(hidden, changed)'
+            # SENTINEL CONFIG SET saves the file itself.
+            return [(('SENTINEL', 'CONFIG', 'SET', 'sentinel-pass', new), (4,),
+                     'SENTINEL CONFIG SET sentinel-pass ********')]
+        if hashes == [password_hash(new)]:
+            return []
+        self.plan.append('leave user %s the new password only' % user)
+        self.after['passwords of %s' % user] = 'new'
+        return [(('ACL', 'SETUSER', user, 'resetpass', '>' + new), (4,), 'ACL SETUSER %s resetpass >********' % user),
+                flush]
+
+    def _sentinel_pass(self) -> str:
+        try:
+            reply = self.client.call('SENTINEL', 'CONFIG', 'GET', 'sentinel-pass')
+        except RedisOpsError as exc:
+            raise RedisOpsError('cannot read sentinel-pass from the Sentinel at %s: %s; nothing was changed (Sentinel '
+                                'has SENTINEL CONFIG from Redis 7.0 on)' % (self.client.target, exc.message)) from exc
+        return str(config_get_to_dict(reply).get('sentinel-pass') or '')
+
 
 def main() -> None:
     argument_spec = connection_argument_spec()
@@ -316,6 +394,7 @@ def main() -> None:
         password=dict(type='str', required=True, no_log=True),
         previous_password=dict(type='str', no_log=True),
         user=dict(type='str', default='default'),
+        password_of=dict(type='str', choices=['data', 'sentinel'], default='data'),
         name=dict(type='str', default='mymaster'),
         persist=dict(type='bool', default=True),
     )

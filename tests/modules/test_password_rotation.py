@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 import os
 import stat
+import time
 
 import pytest
 import redis
@@ -151,31 +152,125 @@ def test_sentinel_switch_moves_auth_pass(fleet, run_module):
     assert accepts(primary, NEW_SENTINEL_SAFE) and not accepts(primary, PASSWORD)
 
 
+def sentinel_accepts(sentinel, password) -> bool:
+    try:
+        return redis.Redis(host='127.0.0.1', port=sentinel.port, password=password, socket_timeout=5).ping()
+    except redis.AuthenticationError:
+        return False
+
+
+def peers_up(sentinel, count) -> bool:
+    """The Sentinel sees ``count`` other Sentinels, none flagged down: its logins to them work."""
+    peers = sentinel_command(sentinel, 'SENTINELS', 'mymaster')
+    return len(peers) == count and all('s_down' not in peer['flags'] and 'disconnected' not in peer['flags']
+                                       for peer in peers)
+
+
+def sentinel_file_matches(run_module, sentinel, password) -> bool:
+    """Whether config_file finds the Sentinel's file equal to a rendered requirepass/sentinel-pass of ``password``."""
+    run = run_module('config_file', dict(path=sentinel.config_path, strategy='merge', content='requirepass %s\n'
+                                         'sentinel sentinel-pass %s\n' % (password, password)), check=True)
+    assert not run.failed, run.result
+    return not run['changed']
+
+
+def test_sentinel_own_password_rotates_with_its_peers_and_no_restart(fleet, run_module):
+    primary = fleet.redis()
+    sentinels = [fleet.sentinel(monitor=primary, quorum=2), fleet.sentinel(monitor=primary, quorum=2)]
+    for sentinel in sentinels:
+        wait_until(lambda sentinel=sentinel: peers_up(sentinel, 1), 30, 'the Sentinels to find each other')
+    pids = [sentinel.process.pid for sentinel in sentinels]
+    new = NEW_SENTINEL_SAFE
+
+    def own(sentinel, step, login, password=new, check=False, **extra):
+        return phase(run_module, sentinel, step, login, password=password, check=check, password_of='sentinel',
+                     previous_password=SENTINEL_PASSWORD, **extra)
+
+    plan = own(sentinels[0], 'add', SENTINEL_PASSWORD, check=True)
+    assert plan['changed'] and plan['commands'] == [] and not sentinel_accepts(sentinels[0], new), plan.result
+    assert plan['diff'] == dict(before={'passwords of default': 'old'}, after={'passwords of default': 'old and new'})
+    early = own(sentinels[0], 'switch', SENTINEL_PASSWORD)
+    assert early.failed and 'run phase add on every Sentinel first' in early['msg']
+    spaced = own(sentinels[0], 'add', SENTINEL_PASSWORD, password='new with space')
+    assert spaced.failed and 'white space' in spaced['msg']
+    data_node = phase(run_module, primary, 'add', PASSWORD, password=new, password_of='sentinel')
+    assert data_node.failed and 'is a data node' in data_node['msg']
+
+    for sentinel in sentinels:
+        run = own(sentinel, 'add', SENTINEL_PASSWORD)
+        assert not run.failed and run['changed'] and run['passwords'] == 2, run.result
+        assert run['commands'] == ['ACL SETUSER default >********', 'SENTINEL FLUSHCONFIG']
+        assert sentinel_accepts(sentinel, SENTINEL_PASSWORD) and sentinel_accepts(sentinel, new)
+    assert own(sentinels[0], 'add', new)['changed'] is False
+
+    for sentinel in sentinels:
+        run = own(sentinel, 'switch', new)
+        assert not run.failed and run['commands'] == ['SENTINEL CONFIG SET sentinel-pass ********'], run.result
+        assert 'sentinel sentinel-pass %s' % new in sentinel.config_text()
+    assert own(sentinels[1], 'switch', new)['changed'] is False
+
+    for sentinel in sentinels:
+        run = own(sentinel, 'drop', new)
+        assert not run.failed and run['passwords'] == 1, run.result
+        assert run['commands'] == ['ACL SETUSER default resetpass >********', 'SENTINEL FLUSHCONFIG']
+        assert not sentinel_accepts(sentinel, SENTINEL_PASSWORD) and sentinel_accepts(sentinel, new)
+        sentinel.password = new
+    assert own(sentinels[0], 'drop', new)['changed'] is False
+    assert [sentinel.process.pid for sentinel in sentinels] == pids
+    # Each logs in to the other with the new sentinel-pass: neither flags the other down past down-after (1 s).
+    time.sleep(2.5)
+    assert all(peers_up(sentinel, 1) for sentinel in sentinels)
+
+    # The file keeps the requirepass Sentinel started with; the user line after it holds the new password only, and
+    # config_file (what site.yml runs) finds the file equal to the new password's, not to the old one's.
+    text = sentinels[0].config_text()
+    assert 'requirepass "%s"' % SENTINEL_PASSWORD in text or 'requirepass %s' % SENTINEL_PASSWORD in text
+    assert hashlib.sha256(SENTINEL_PASSWORD.encode()).hexdigest() not in text
+    assert sentinel_file_matches(run_module, sentinels[0], new)
+    assert not sentinel_file_matches(run_module, sentinels[0], SENTINEL_PASSWORD)
+
+    # A restart from that file keeps the old password out and the peers talking.
+    sentinels[1].stop()
+    sentinels[1].start_from_file()
+    assert not sentinel_accepts(sentinels[1], SENTINEL_PASSWORD) and sentinel_accepts(sentinels[1], new)
+    wait_until(lambda: all(peers_up(sentinel, 1) for sentinel in sentinels), 30,
+               'the restarted Sentinel and its peer to see each other again')
+
+
 # --- playbooks/rotate_passwords.yml on real processes (the Molecule scenarios run it over the converged fleet) ---
 
 PLAYBOOKS = os.path.abspath(os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', '..', 'playbooks'))
 NEXT = 'rotated-9f04b1'
+NEXT_SENTINEL = 'sentinel-rotated-5e2a'
 
 
-def inventory(tmp_path, primary, replica, sentinel, password, previous=None) -> str:
+def inventory(tmp_path, primary, replica, sentinels, password, previous=None, sentinel_previous=None) -> str:
     common = 'ansible_connection=local ansible_become=false ansible_python_interpreter=%s redis_host_address=127.0.0.1' \
         % MODULE_PYTHON
+    sentinels = sentinels if isinstance(sentinels, (list, tuple)) else [sentinels]
     lines = ['[redis_master]', 'node1 redis_port=%d %s' % (primary.port, common),
-             '[redis_replica]', 'node2 redis_port=%d %s' % (replica.port, common),
-             '[redis_sentinel]', 's1 redis_sentinel_port=%d %s' % (sentinel.port, common),
-             '[all:vars]', 'redis_password=%s' % password, 'redis_sentinel_password=%s' % SENTINEL_PASSWORD,
-             'redis_sentinel_quorum=1']
+             '[redis_replica]', 'node2 redis_port=%d %s' % (replica.port, common), '[redis_sentinel]']
+    lines += ['s%d redis_sentinel_port=%d %s' % (number, sentinel.port, common)
+              for number, sentinel in enumerate(sentinels, 1)]
+    lines += ['[all:vars]', 'redis_password=%s' % password,
+              'redis_sentinel_password=%s' % (NEXT_SENTINEL if sentinel_previous else SENTINEL_PASSWORD),
+              'redis_sentinel_quorum=1']
     if previous:
         lines.append('redis_password_previous=%s' % previous)
+    if sentinel_previous:
+        lines.append('redis_sentinel_password_previous=%s' % sentinel_previous)
     path = tmp_path / 'inventory.ini'
     path.write_text('\n'.join(lines) + '\n')
     return str(path)
 
 
-def rotate(tmp_path, trio, step, check=False):
-    run = run_playbook_file(os.path.join(PLAYBOOKS, 'rotate_passwords.yml'), inventory(tmp_path, *trio, NEXT, PASSWORD),
+def rotate(tmp_path, nodes, step, check=False):
+    """The playbook on primary, replica and Sentinels, rotating redis_password and redis_sentinel_password at once."""
+    run = run_playbook_file(os.path.join(PLAYBOOKS, 'rotate_passwords.yml'),
+                            inventory(tmp_path, *nodes, NEXT, PASSWORD, sentinel_previous=SENTINEL_PASSWORD),
                             extra_vars=dict(redis_rotation_phase=step), check=check)
-    assert NEXT not in run.stdout and NEXT not in run.stderr, 'the new password leaked'
+    for password in (NEXT, NEXT_SENTINEL, PASSWORD, SENTINEL_PASSWORD):
+        assert password not in run.stdout and password not in run.stderr, 'a password leaked'
     return run
 
 
@@ -190,10 +285,15 @@ def sentinel_sees_all_up(sentinel) -> bool:
 
 
 @pytest.mark.long
-def test_playbook_rotates_in_three_phases_and_site_points_at_it(trio, tmp_path):
+def test_playbook_rotates_in_three_phases_and_site_points_at_it(trio, fleet, tmp_path):
     primary, replica, sentinel = trio
-    wait_until(lambda: sentinel_sees_all_up(sentinel), 30, 'Sentinel to see the primary and the replica')
-    pids = [instance.process.pid for instance in trio]
+    # Two Sentinels, so that their logins to each other (sentinel-pass) rotate too.
+    sentinels = (sentinel, fleet.sentinel(monitor=primary, quorum=2))
+    nodes = (primary, replica, sentinels)
+    for each in sentinels:
+        wait_until(lambda each=each: sentinel_sees_all_up(each) and peers_up(each, 1), 30,
+                   'each Sentinel to see the primary, the replica and the other Sentinel')
+    pids = [instance.process.pid for instance in (primary, replica) + sentinels]
     old_connection = client(primary, PASSWORD)
     assert old_connection.ping()
 
@@ -202,39 +302,54 @@ def test_playbook_rotates_in_three_phases_and_site_points_at_it(trio, tmp_path):
         plays = [play for play in yaml.safe_load(handle) if play['name'] == 'Discover the live topology']
     site = tmp_path / 'site-discover.yml'
     site.write_text(yaml.safe_dump(plays))
-    refused = run_playbook_file(str(site), inventory(tmp_path, *trio, NEXT), callback='default')
+    refused = run_playbook_file(str(site), inventory(tmp_path, primary, replica, sentinels, NEXT), callback='default')
     assert refused.rc != 0, refused.stdout[-4000:]
     assert 'the servers on node1, node2 refused the password the inventory gives' in refused.stdout
     assert 'playbooks/rotate_passwords.yml' in refused.stdout and NEXT not in refused.stdout
 
-    plan = rotate(tmp_path, trio, 'add', check=True)
+    plan = rotate(tmp_path, nodes, 'add', check=True)
     assert plan.rc == 0, plan.stdout[-3000:]
-    assert changed_tasks(plan) == [("Bring this data node's users to the phase", 'node1'),
+    assert changed_tasks(plan) == [("Bring this Sentinel's own users to the phase", 's1'),
+                                   ("Bring this Sentinel's own users to the phase", 's2'),
+                                   ("Bring this data node's users to the phase", 'node1'),
                                    ("Bring this data node's users to the phase", 'node2')]
     assert not accepts(primary, NEXT) and not accepts(replica, NEXT)
+    assert not any(sentinel_accepts(each, NEXT_SENTINEL) for each in sentinels)
 
-    too_early = rotate(tmp_path, trio, 'drop')
+    too_early = rotate(tmp_path, nodes, 'drop')
     assert too_early.rc != 0 and accepts(primary, PASSWORD) and not accepts(primary, NEXT)
 
     for step in ('add', 'switch'):
-        run = rotate(tmp_path, trio, step)
+        run = rotate(tmp_path, nodes, step)
         assert run.rc == 0, run.stdout[-3000:]
         for node in (primary, replica):
             assert accepts(node, PASSWORD) and accepts(node, NEXT), step
+        for each in sentinels:
+            assert sentinel_accepts(each, SENTINEL_PASSWORD) and sentinel_accepts(each, NEXT_SENTINEL), step
         assert old_connection.set('phase', step) and link_up_with(replica, NEXT)
-    assert 'sentinel auth-pass mymaster %s' % NEXT in sentinel.config_text()
+    for each in sentinels:
+        assert 'sentinel auth-pass mymaster %s' % NEXT in each.config_text()
+        assert 'sentinel sentinel-pass %s' % NEXT_SENTINEL in each.config_text()
     assert client(replica, NEXT).config_get('masterauth')['masterauth'] == NEXT
 
-    dropped = rotate(tmp_path, trio, 'drop')
+    dropped = rotate(tmp_path, nodes, 'drop')
     assert dropped.rc == 0, dropped.stdout[-3000:]
     for node in (primary, replica):
         assert not accepts(node, PASSWORD) and accepts(node, NEXT)
         assert stat.S_IMODE(os.stat(node.config_path).st_mode) == 0o640
-    assert [instance.process.pid for instance in trio] == pids
-    assert link_up_with(replica, NEXT) and sentinel_sees_all_up(sentinel)
-    assert 's_down' not in sentinel_command(sentinel, 'MASTER', 'mymaster')['flags']
+    for each in sentinels:
+        assert not sentinel_accepts(each, SENTINEL_PASSWORD) and sentinel_accepts(each, NEXT_SENTINEL)
+        each.password = NEXT_SENTINEL
+    assert [instance.process.pid for instance in (primary, replica) + sentinels] == pids
+    assert link_up_with(replica, NEXT)
+    # Past down-after (1 s) on the new passwords only, every Sentinel still sees every node and its peer up.
+    time.sleep(2.5)
+    for each in sentinels:
+        assert sentinel_sees_all_up(each) and peers_up(each, 1)
+        assert 's_down' not in sentinel_command(each, 'MASTER', 'mymaster')['flags']
+    assert 'only the new redis_password, redis_sentinel_password works' in dropped.stdout, dropped.stdout[-3000:]
 
-    again = rotate(tmp_path, trio, 'drop')
+    again = rotate(tmp_path, nodes, 'drop')
     assert again.rc == 0 and changed_tasks(again) == []
 
 

@@ -18,6 +18,6 @@ for name in ('old', 'new'):
         if not isinstance(exc, redis.AuthenticationError) and not str(exc).startswith('WRONGPASS'):
             raise
         words.append('%s=refused' % name)
-if info is not None and info['role'] == 'slave':
+if info is not None and info.get('role') == 'slave':  # a Sentinel's INFO has no replication section
     words.append('link=%s' % info['master_link_status'])
 print(' '.join(words))
