@@ -12,6 +12,8 @@ def pytest_configure(config):
     config.addinivalue_line('markers', 'long(minutes=1): a test that takes about that long or more; the longest run '
                                        'first, so that the two pytest-xdist workers of make modules do not end with '
                                        'one of them alone on a long test')
+    config.addinivalue_line('markers', 'oldest: a long test that make modules-oldest runs all the same, because it is '
+                                       'the only one of its playbook')
 
 
 def _minutes(item) -> float:

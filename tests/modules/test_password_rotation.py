@@ -435,6 +435,7 @@ def acl_rotate(tmp_path, nodes, step, **extra):
 
 
 @pytest.mark.long
+@pytest.mark.oldest
 def test_playbook_rotates_the_acl_users_and_their_links(fleet, tmp_path):
     primary = acl_node(fleet, 1)
     replica = acl_node(fleet, 2, replica_of=primary)

@@ -45,6 +45,7 @@ def failure(run) -> str:
 
 
 @pytest.mark.long
+@pytest.mark.oldest
 def test_remove_node_refuses_the_primary_and_too_few_sentinels_then_removes_a_replica(fleet_of_three, tmp_path):
     nodes, sentinels = fleet_of_three
     inventory = write_inventory(tmp_path, nodes, sentinels)
