@@ -14,7 +14,7 @@ description:
     Redis and Sentinel rewrite their own files (C(CONFIG REWRITE), failovers); they quote values, fold units, append
     lines they generate and move C(replicaof). Such a rewritten file is equal to the wanted content when every
     directive of O(content) has the same value in it, and C(replicaof) is present in both or in neither.
-  - C(requirepass) is compared by the passwords the C(default) user gets when the server starts from the file: a
+  - C(requirepass) is compared by the passwords the C(default) user gets when the server starts from the file. A
     C(user default) line decides over C(requirepass) (Redis applies it after), as Sentinel writes one on every rewrite
     while keeping the C(requirepass) it started with. A differing C(requirepass) is written into that line too.
   - Directives that only the live file has are left alone, so that what the server generated survives.
