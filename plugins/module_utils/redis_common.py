@@ -137,6 +137,16 @@ def validate_word(value, option: str, what: str = 'value') -> None:
                                     sorted({repr(ch) for ch in bad}))))
 
 
+def check_file_path(path: str, option: str, nothing: str = 'nothing was changed') -> None:
+    """Refuse a path that cannot name a file to write (not a file name, or its directory missing), before anything is
+    sent or written; ``nothing`` ends the message."""
+    if not path or path.endswith('/') or os.path.isdir(path):
+        raise RedisOpsError('%s must name a file, got %r; %s' % (option, path, nothing))
+    directory = os.path.dirname(path) or '.'
+    if not os.path.isdir(directory):
+        raise RedisOpsError('the directory of %s does not exist: %s; %s' % (option, directory, nothing))
+
+
 def validate_connection_params(params: dict) -> None:
     validate_port(params['login_port'], 'login_port')
     if not params.get('login_unix_socket'):

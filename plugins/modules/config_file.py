@@ -177,6 +177,7 @@ from ansible_collections.redis_ops.replication.plugins.module_utils.redis_common
     REDIS_IMPORT_ERROR,
     RedisClient,
     RedisOpsError,
+    check_file_path,
     connection_argument_spec,
     module_kwargs,
     is_unreachable,
@@ -196,7 +197,7 @@ class ConfigFileManager:
 
     def run(self) -> dict:
         path, content = self.params['path'], self.params['content']
-        self._check_path(path)
+        check_file_path(path, 'path')  # in check mode too
         if not content.endswith('\n'):
             content += '\n'
         created = not os.path.exists(path)
@@ -246,14 +247,6 @@ class ConfigFileManager:
             if is_secret(name) and after.get(name) is not None:
                 after[name] = '(hidden, changed)' if before.get(name) else '(hidden, new)'
         return dict(before=before, after=after)
-
-    def _check_path(self, path: str) -> None:
-        """Refuse a path that cannot be written, in check mode too, before anything is sent or written."""
-        if not path or path.endswith('/') or os.path.isdir(path):
-            raise RedisOpsError('path must name a file, got %r' % path)
-        directory = os.path.dirname(path) or '.'
-        if not os.path.isdir(directory):
-            raise RedisOpsError('the directory of path does not exist: %s; nothing was changed' % directory)
 
     def _read(self, path: str) -> str:
         try:

@@ -175,6 +175,7 @@ from ansible_collections.redis_ops.replication.plugins.module_utils.rdb import (
 from ansible_collections.redis_ops.replication.plugins.module_utils.redis_common import (
     RedisClient,
     RedisOpsError,
+    check_file_path,
     connection_argument_spec,
     module_kwargs,
     run_module,
@@ -240,11 +241,7 @@ class RdbBackup:
 
     @staticmethod
     def _check_dest(dest: str, source: str) -> None:
-        if not dest or dest.endswith('/') or os.path.isdir(dest):
-            raise RedisOpsError('dest must name a file, got %r; nothing was done' % dest)
-        directory = os.path.dirname(dest) or '.'
-        if not os.path.isdir(directory):
-            raise RedisOpsError('the directory of dest does not exist: %s; nothing was done' % directory)
+        check_file_path(dest, 'dest', 'nothing was done')
         if os.path.realpath(dest) == os.path.realpath(source):
             raise RedisOpsError('dest is the server\'s own snapshot file %s: give another path; nothing was done'
                                 % source)

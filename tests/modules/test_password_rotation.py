@@ -237,6 +237,22 @@ def test_sentinel_own_password_rotates_with_its_peers_and_no_restart(fleet, run_
                'the restarted Sentinel and its peer to see each other again')
 
 
+def test_sentinel_phases_redact_both_passwords_in_the_module_s_own_result(fleet, run_module_raw):
+    """The module's own result (no_log masking would hide a leak from run_module), in success and in failure."""
+    primary = fleet.redis()
+    sentinel = fleet.sentinel(monitor=primary)
+    base = dict(conn(sentinel), password_of='sentinel', password=NEW_SENTINEL_SAFE, previous_password=SENTINEL_PASSWORD)
+    for step, login in (('add', SENTINEL_PASSWORD), ('switch', NEW_SENTINEL_SAFE), ('drop', NEW_SENTINEL_SAFE)):
+        result = run_module_raw('password_rotation', dict(base, phase=step, login_password=login))
+        assert not result.get('failed') and result['changed'], (step, result)
+        assert NEW_SENTINEL_SAFE not in repr(result) and SENTINEL_PASSWORD not in repr(result), step
+    assert not sentinel_accepts(sentinel, SENTINEL_PASSWORD) and sentinel_accepts(sentinel, NEW_SENTINEL_SAFE)
+    refused = run_module_raw('password_rotation', dict(base, phase='switch', password='other-pw-5c1',
+                                                       login_password=NEW_SENTINEL_SAFE))
+    assert refused['failed'] and 'does not accept the new password yet' in refused['msg']
+    assert 'other-pw-5c1' not in repr(refused) and NEW_SENTINEL_SAFE not in repr(refused)
+
+
 # --- playbooks/rotate_passwords.yml on real processes (the Molecule scenarios run it over the converged fleet) ---
 
 PLAYBOOKS = os.path.abspath(os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', '..', 'playbooks'))
