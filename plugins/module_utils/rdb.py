@@ -12,7 +12,9 @@ the replication id and offset it continues from (``repl-id``, ``repl-offset``). 
 from __future__ import annotations
 
 import hashlib
+import os
 import re
+import shutil
 import struct
 
 _MAGIC = re.compile(rb'^(REDIS|VALKEY)(\d{3,4})')
@@ -111,3 +113,38 @@ def keyspace_counts(info: dict) -> dict:
             value = dict(item.split('=', 1) for item in value.split(',') if '=' in item)
         counts[name] = dict(keys=int(value.get('keys', 0)), expires=int(value.get('expires', 0)))
     return counts
+
+
+def find_checker(flavor: str, command: str | None = None) -> str | None:
+    """The path of the RDB checker: ``command``, or the flavor's own (``valkey-check-rdb``, ``redis-check-rdb``) from
+    PATH; None when it is not installed. It is the server's own binary (a link to it), so it loads what the server
+    loads."""
+    wanted = command or ('valkey-check-rdb' if flavor == 'valkey' else 'redis-check-rdb')
+    if os.path.isabs(wanted):
+        return wanted if os.access(wanted, os.X_OK) else None
+    return shutil.which(wanted)
+
+
+def _count(pattern: str, text: str) -> int | None:
+    match = re.search(pattern, text)
+    return int(match.group(1)) if match else None
+
+
+def run_checker(run_command, checker: str, path: str) -> dict:
+    """Run ``checker`` on ``path`` with ``run_command`` (AnsibleModule.run_command).
+
+    Returns ``ok``, ``rc``, the counts it prints (``keys_read``, ``expires``, ``already_expired``), the last lines as
+    ``summary``, and ``unsupported_version``: the RDB format version the checker (and so its server) cannot handle,
+    or None.
+    """
+    rc, out, err = run_command([checker, path])
+    text = '%s\n%s' % (out, err)
+    return dict(
+        ok=rc == 0 and 'looks ok' in text.lower(),
+        rc=rc,
+        keys_read=_count(r'(\d+) keys read', text),
+        expires=_count(r'(\d+) expires', text),
+        already_expired=_count(r'(\d+) already expired', text),
+        unsupported_version=_count(r"Can't handle RDB format version (\d+)", text),
+        summary=' | '.join(line.strip() for line in text.strip().splitlines()[-4:]),
+    )

@@ -159,7 +159,6 @@ commands:
 '''
 
 import os
-import re
 import shutil
 import tempfile
 import time
@@ -170,7 +169,9 @@ from ansible.module_utils.basic import AnsibleModule
 from ansible_collections.redis_ops.replication.plugins.module_utils.rdb import (
     RdbError,
     describe_file,
+    find_checker,
     keyspace_counts,
+    run_checker,
 )
 from ansible_collections.redis_ops.replication.plugins.module_utils.redis_common import (
     RedisClient,
@@ -247,9 +248,9 @@ class RdbBackup:
                                 % source)
 
     def _checker(self, flavor: str) -> str:
-        wanted = self.params['check_command'] or ('valkey-check-rdb' if flavor == 'valkey' else 'redis-check-rdb')
-        found = wanted if os.path.isabs(wanted) and os.access(wanted, os.X_OK) else shutil.which(wanted)
+        found = find_checker(flavor, self.params['check_command'])
         if not found:
+            wanted = self.params['check_command'] or ('valkey-check-rdb' if flavor == 'valkey' else 'redis-check-rdb')
             raise RedisOpsError('the RDB checker %s is not installed on this host (Debian: redis-tools or valkey-tools);'
                                 ' install it, or set check=false; nothing was done' % wanted)
         return found
@@ -336,14 +337,12 @@ class RdbBackup:
                                 changed=True, commands=self.commands) from exc
 
     def _check_copy(self, checker: str, dest: str) -> int | None:
-        rc, out, err = self.module.run_command([checker, dest])
-        text = '%s\n%s' % (out, err)
-        if rc != 0 or 'looks ok' not in text.lower():
-            last = ' | '.join(line.strip() for line in text.strip().splitlines()[-4:])
+        checked = run_checker(self.module.run_command, checker, dest)
+        if not checked['ok']:
             raise RedisOpsError('the snapshot copied to %s fails %s (rc %d): %s; it is kept there for inspection'
-                                % (dest, os.path.basename(checker), rc, last), changed=True, commands=self.commands)
-        match = re.search(r'(\d+) keys read', text)
-        return int(match.group(1)) if match else None
+                                % (dest, os.path.basename(checker), checked['rc'], checked['summary']),
+                                changed=True, commands=self.commands)
+        return checked['keys_read']
 
     def _manifest(self, server, described: dict, replication: dict, keys: dict, keys_read: int | None) -> dict:
         aux = described['aux']
