@@ -23,7 +23,7 @@ description:
     backup in place as the server's snapshot file, owned like the data directory, mode C(0600). A server that still
     answers on its port is refused.
   - O(state=loaded), with the server started again, waits until it has loaded its data, checks the keys it holds
-    against O(expect_keys), and with O(appendonly=true) turns the AOF on live (C(CONFIG SET appendonly yes)) and
+    against O(expect_count), and with O(appendonly=true) turns the AOF on live (C(CONFIG SET appendonly yes)) and
     waits until the server has written a fresh AOF from the loaded data. A server with C(appendonly yes) in its file
     loads its AOF, not the snapshot, which is why the playbook starts the restored primary with C(appendonly no).
 author:
@@ -85,14 +85,14 @@ options:
         of that name is replaced.
     type: str
     default: before-restore
-  expect_keys:
+  expect_count:
     description:
       - With O(state=loaded), the keys the backup holds (the checker's count, RV(backup.keys_read)). The server must
         hold that many, fewer only by keys with an expiry (O(expect_expires)) that expired meanwhile.
     type: int
   expect_expires:
     description:
-      - With O(state=loaded), how many of O(expect_keys) carry an expiry (RV(backup.expires)).
+      - With O(state=loaded), how many of O(expect_count) carry an expiry (RV(backup.expires)).
     type: int
     default: 0
   appendonly:
@@ -137,7 +137,7 @@ EXAMPLES = r'''
   redis_ops.replication.rdb_restore:
     state: loaded
     login_password: "{{ redis_password }}"
-    expect_keys: "{{ checked.backup.keys_read }}"
+    expect_count: "{{ checked.backup.keys_read }}"
     expect_expires: "{{ checked.backup.expires }}"
     appendonly: "{{ checked.files.appendonly }}"
 '''
@@ -180,7 +180,7 @@ files:
       type: str
   sample: {dir: /var/lib/redis/6379, dbfilename: dump.rdb, appendonly: true, appenddirname: appendonlydir,
            config_file: /etc/redis/6379/redis.conf}
-keys:
+key_count:
   description: Keys the server holds in all databases (O(state=checked) before, O(state=loaded) after the restore).
   returned: always
   type: int
@@ -291,7 +291,7 @@ class RdbRestore:
         self.params = module.params
         self.plan: list = []
         self.commands: list = []
-        self.result = dict(changed=False, server={}, files={}, keys=0, keyspace={}, backup={}, moved_aside=[],
+        self.result = dict(changed=False, server={}, files={}, key_count=0, keyspace={}, backup={}, moved_aside=[],
                            placed=None, aof_rewritten=False, plan=self.plan, commands=self.commands)
 
     # --- state=checked ----------------------------------------------------------------------------------------------
@@ -313,7 +313,7 @@ class RdbRestore:
             self.plan.append('%s checked: RDB %d, %s keys; %s can load it'
                              % (src, self.result['backup']['rdb_version'], self.result['backup']['keys_read'],
                                 self.result['server']['flavor'] + ' ' + self.result['server']['version']))
-        self.plan.append('%s holds %d keys' % (client.target, self.result['keys']))
+        self.plan.append('%s holds %d keys' % (client.target, self.result['key_count']))
         return self.result
 
     def _server(self, client: RedisClient):
@@ -328,7 +328,7 @@ class RdbRestore:
 
     def _read_keys(self, client: RedisClient) -> None:
         self.result['keyspace'] = keyspace_counts(client.info('keyspace'))
-        self.result['keys'] = _total(self.result['keyspace'])
+        self.result['key_count'] = _total(self.result['keyspace'])
 
     def _check_backup(self, src: str, server) -> dict:
         if not os.path.isfile(src):
@@ -470,16 +470,16 @@ class RdbRestore:
             self._sleep_or_fail(deadline, 'the server %s to load its data' % client.target)
         self._server(client)
         self._read_keys(client)
-        expect = self.params['expect_keys']
+        expect = self.params['expect_count']
         if expect is not None:
             low = expect - (self.params['expect_expires'] or 0)
-            if not low <= self.result['keys'] <= expect:
+            if not low <= self.result['key_count'] <= expect:
                 raise RedisOpsError(
                     '%s holds %d keys after the restore, but the backup holds %d (%d of them with an expiry): it did '
                     'not load the backup (with appendonly yes in its file it loads its AOF instead). Its earlier files '
-                    'are in the data directory\'s %s' % (client.target, self.result['keys'], expect,
+                    'are in the data directory\'s %s' % (client.target, self.result['key_count'], expect,
                                                          self.params['expect_expires'] or 0, self.params['aside']))
-        self.plan.append('%s holds %d keys' % (client.target, self.result['keys']))
+        self.plan.append('%s holds %d keys' % (client.target, self.result['key_count']))
         if not self.params['appendonly']:
             return self.result
         config = config_get_to_dict(client.call('CONFIG', 'GET', 'appendonly'))
@@ -503,9 +503,9 @@ class RdbRestore:
                 break
             self._sleep_or_fail(deadline, 'the AOF rewrite on %s' % client.target)
         if str(state.get('aof_last_bgrewrite_status', 'ok')) != 'ok':
+            status = state.get('aof_last_bgrewrite_status')
             raise RedisOpsError('the AOF rewrite on %s failed (aof_last_bgrewrite_status: %s): see the server\'s log; '
-                                'the data is loaded, but the AOF is not written' % (client.target,
-                                                                                   state.get('aof_last_bgrewrite_status')),
+                                'the data is loaded, but the AOF is not written' % (client.target, status),
                                 changed=True, commands=self.commands)
         self.result['aof_rewritten'] = True
         return self.result
@@ -528,7 +528,7 @@ def main() -> None:
         dbfilename=dict(type='str', default='dump.rdb'),
         aof_dirname=dict(type='str', default='appendonlydir'),
         aside=dict(type='str', default='before-restore'),
-        expect_keys=dict(type='int'),
+        expect_count=dict(type='int'),
         expect_expires=dict(type='int', default=0),
         appendonly=dict(type='bool', default=False),
         timeout=dict(type='int', default=600),

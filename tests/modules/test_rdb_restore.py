@@ -63,9 +63,9 @@ def restore(primary, run_module, src: str, manifest: dict, check_first: bool = F
     if files['appendonly']:
         set_line(primary, 'appendonly', 'no')
     primary.start_from_file()
-    loaded = run_module('rdb_restore', conn(primary, state='loaded', expect_keys=backup['keys_read'],
+    loaded = run_module('rdb_restore', conn(primary, state='loaded', expect_count=backup['keys_read'],
                                             expect_expires=backup['expires'], appendonly=files['appendonly']))
-    assert not loaded.failed and loaded['keys'] == backup['keys_read'], loaded.result
+    assert not loaded.failed and loaded['key_count'] == backup['keys_read'], loaded.result
     return dict(checked=checked, placed=placed, loaded=loaded)
 
 
@@ -80,7 +80,7 @@ def test_backup_flushall_restore_with_the_aof_on(fleet, run_module, tmp_path):
     wait_until(lambda: replica.client().dbsize() == 0, 10, 'the FLUSHALL to reach the replica')
 
     steps = restore(primary, run_module, src, manifest, check_first=True)
-    assert steps['checked']['files']['appendonly'] is True and steps['checked']['keys'] == 0
+    assert steps['checked']['files']['appendonly'] is True and steps['checked']['key_count'] == 0
     aside = os.path.join(primary.dir, 'before-restore')
     assert 'appendonlydir' in os.listdir(aside), 'the AOF of the flushed data set is kept aside'
     loaded = steps['loaded']
@@ -101,7 +101,7 @@ def test_backup_flushall_restore_with_the_aof_on(fleet, run_module, tmp_path):
     assert primary.client().config_get('appendonly') == {'appendonly': 'yes'}
     assert all_back(primary, written)
 
-    again = run_module('rdb_restore', conn(primary, state='loaded', expect_keys=manifest['keys_read'],
+    again = run_module('rdb_restore', conn(primary, state='loaded', expect_count=manifest['keys_read'],
                                            appendonly=True))
     assert not again.failed and not again['changed'] and again['commands'] == [], again.result
 
@@ -174,5 +174,5 @@ def test_damaged_newer_and_unsafe_restores_are_refused(fleet, run_module, tmp_pa
     assert primary.client().dbsize() == 100
 
     # A server that did not load the backup (its file still said appendonly yes) fails the last step.
-    loaded = run_module('rdb_restore', conn(primary, state='loaded', expect_keys=5000))
+    loaded = run_module('rdb_restore', conn(primary, state='loaded', expect_count=5000))
     assert loaded.failed and 'holds 120 keys after the restore, but the backup holds 5000' in loaded['msg']
