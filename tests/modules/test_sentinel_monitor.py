@@ -8,7 +8,7 @@ from __future__ import annotations
 import os
 
 import pytest
-from harness import PASSWORD, conn, overridden, sentinel_command, wait_until
+from harness import PASSWORD, as_dict, conn, overridden, sentinel_command, sentinel_primary_port, wait_until
 
 
 def sentinel_master(sentinel, name='mymaster'):
@@ -215,3 +215,43 @@ def test_scripts_refused_at_runtime_get_a_hint(setup, run_module):
     primary, sentinel = setup
     run = run_module('sentinel_monitor', monitor_args(sentinel, primary, notification_script='/bin/true'))
     assert run.failed and 'sentinel deny-scripts-reconfig no' in run['msg'], run.result
+
+
+def test_a_failover_runs_the_scripts_with_the_documented_arguments(fleet, run_module, tmp_path):
+    """notification_script and client_reconfig_script set by the module are what Sentinel runs on a failover:
+    the reconfig script with <master-name> <role> <state> <from-ip> <from-port> <to-ip> <to-port>, the notification
+    script with <event-type> <event-description> for warning-level events such as +switch-master."""
+    primary = fleet.redis(['repl-diskless-sync-delay 0'])
+    replica = fleet.redis(['repl-diskless-sync-delay 0'], replica_of=primary)
+    wait_until(lambda: replica.client().info('replication').get('master_link_status') == 'up', 30,
+               'the replica to sync')
+    sentinel = fleet.sentinel(lines=['sentinel deny-scripts-reconfig no'])
+    calls = tmp_path / 'calls'
+    scripts = {}
+    for kind in ('notify', 'reconfig'):
+        script = tmp_path / ('%s.sh' % kind)
+        # Sentinel runs scripts with no shell; a script must exit 0 quickly (1 = retried, 2+ = not retried).
+        script.write_text('#!/bin/sh\nprintf "%s %%s\\n" "$*" >> %s\nexit 0\n' % (kind, calls))
+        script.chmod(0o755)
+        scripts[kind] = str(script)
+    run = run_module('sentinel_monitor', monitor_args(sentinel, primary, notification_script=scripts['notify'],
+                                                      client_reconfig_script=scripts['reconfig']))
+    assert not run.failed and run['changed'], run.result
+    master = as_dict(sentinel_command(sentinel, 'MASTER', 'mymaster'))
+    assert master['notification-script'] == scripts['notify']
+    assert master['client-reconfig-script'] == scripts['reconfig']
+    wait_until(lambda: int(as_dict(sentinel_command(sentinel, 'MASTER', 'mymaster'))['num-slaves']) == 1, 30,
+               'the Sentinel to learn the replica')
+
+    assert sentinel.client().execute_command('SENTINEL', 'FAILOVER', 'mymaster')
+    wait_until(lambda: sentinel_primary_port(sentinel) == replica.port, 30, 'the failover')
+
+    def lines(kind):
+        return [line.split(' ', 1)[1] for line in (calls.read_text().splitlines() if calls.exists() else [])
+                if line.startswith(kind + ' ')]
+
+    expected_reconfig = 'mymaster leader start 127.0.0.1 %d 127.0.0.1 %d' % (primary.port, replica.port)
+    wait_until(lambda: expected_reconfig in lines('reconfig'), 30, 'the reconfig script to run as the failover starts')
+    expected_switch = '+switch-master mymaster 127.0.0.1 %d 127.0.0.1 %d' % (primary.port, replica.port)
+    wait_until(lambda: expected_switch in lines('notify'), 30, 'the notification script to run on +switch-master')
+    assert all(line.split(' ')[:2] == ['mymaster', 'leader'] for line in lines('reconfig')), lines('reconfig')
