@@ -362,6 +362,16 @@ def sentinel_command(sentinel: Instance, *args) -> list:
     return [as_dict(entry) for entry in reply]
 
 
+def promotable_replicas(sentinel: Instance, name: str = 'mymaster') -> list:
+    """The replicas this Sentinel would accept for a promotion right now (the checks Sentinel makes before a
+    failover): not down or disconnected, link to the primary up, a recent INFO from the replica itself and a
+    non-zero priority. Right after Sentinel learns a replica from the primary's INFO it counts in num-slaves
+    but has no INFO of its own yet, and SENTINEL FAILOVER answers NOGOODSLAVE."""
+    return [entry for entry in sentinel_command(sentinel, 'REPLICAS', name)
+            if entry['flags'] == 'slave' and entry.get('master-link-status') == 'ok'
+            and int(entry.get('info-refresh', '999999')) < 5000 and entry.get('slave-priority', '100') != '0']
+
+
 def role_of(instance: Instance) -> str:
     return instance.client().info('replication')['role']
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 import os
 
 import pytest
-from harness import PASSWORD, as_dict, conn, overridden, sentinel_command, sentinel_primary_port, wait_until
+from harness import PASSWORD, as_dict, conn, overridden, promotable_replicas, sentinel_command, sentinel_primary_port, wait_until
 
 
 def sentinel_master(sentinel, name='mymaster'):
@@ -240,8 +240,7 @@ def test_a_failover_runs_the_scripts_with_the_documented_arguments(fleet, run_mo
     master = as_dict(sentinel_command(sentinel, 'MASTER', 'mymaster'))
     assert master['notification-script'] == scripts['notify']
     assert master['client-reconfig-script'] == scripts['reconfig']
-    wait_until(lambda: int(as_dict(sentinel_command(sentinel, 'MASTER', 'mymaster'))['num-slaves']) == 1, 30,
-               'the Sentinel to learn the replica')
+    wait_until(lambda: len(promotable_replicas(sentinel)) == 1, 30, 'the Sentinel to accept the replica for a promotion')
 
     assert sentinel.client().execute_command('SENTINEL', 'FAILOVER', 'mymaster')
     wait_until(lambda: sentinel_primary_port(sentinel) == replica.port, 30, 'the failover')
