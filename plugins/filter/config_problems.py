@@ -57,9 +57,11 @@ from ansible_collections.redis_ops.replication.plugins.module_utils.config_file 
 
 INT_MAX = 2147483647
 SECRETS = ('redis_password', 'redis_masterauth', 'redis_sentinel_password', 'redis_acl_admin_password',
-           'redis_acl_replication_password', 'redis_acl_sentinel_password', 'redis_acl_exporter_password')
+           'redis_acl_replication_password', 'redis_acl_sentinel_password', 'redis_acl_exporter_password',
+           'redis_acl_backup_password')
 NAMES = ('redis_sentinel_master_name', 'redis_acl_admin_user', 'redis_acl_replication_user',
-         'redis_acl_sentinel_user', 'redis_acl_sentinel_peer_user', 'redis_acl_exporter_user')
+         'redis_acl_sentinel_user', 'redis_acl_sentinel_peer_user', 'redis_acl_exporter_user',
+         'redis_acl_backup_user')
 HOSTS = ('redis_host_address', 'redis_replica_announce_ip', 'redis_sentinel_announce_ip')
 OPTIONAL_HOSTS = ('redis_replica_announce_ip', 'redis_sentinel_announce_ip')
 BINDS = ('redis_bind', 'redis_sentinel_bind')

@@ -11,6 +11,9 @@ import os
 import shutil
 import stat
 
+import pytest
+import redis
+import yaml
 from harness import PASSWORD, Instance, conn, free_port, wait_until
 
 
@@ -75,6 +78,34 @@ def test_snapshot_of_a_replica_is_checked_copied_and_loads_back(fleet, run_modul
     for (db, key), value in written.items():
         assert restored.client(db=db).get(key) == value, key
     assert restored.client().ttl('k:0:0') > 0 and restored.client().ttl('k:0:1') == -1
+
+
+def backup_user_rules() -> list:
+    """The ACL rules the roles give redis_acl_backup_user (roles/_common/vars/main.yml)."""
+    path = os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', '..', 'roles', '_common', 'vars', 'main.yml')
+    with open(path, encoding='utf-8') as handle:
+        return yaml.safe_load(handle)['_redis_backup_acl_rules']
+
+
+def test_the_backup_acl_user_takes_a_snapshot_and_can_read_or_change_nothing(fleet, run_module, tmp_path):
+    """With redis_acl_backup_password, backup.yml snapshots as redis_acl_backup_user: the roles' rules for it are
+    enough for the module, and nothing more: no key can be read, written or flushed with them."""
+    primary, replica = pair(fleet)
+    fill(primary, 50)
+    assert primary.client().execute_command('WAIT', 1, 5000) == 1
+    password = 'backup "pw" with spaces'
+    replica.client().execute_command('ACL', 'SETUSER', 'redis-ops-backup', 'on', '>' + password, *backup_user_rules())
+
+    run = run_module('rdb_backup', conn(replica, dest=str(tmp_path / 'b.rdb'), login_user='redis-ops-backup',
+                                        login_password=password))
+    assert not run.failed and run['changed'] and run['manifest']['keys_read'] == 60, run.result
+
+    as_backup = redis.Redis(host='127.0.0.1', port=replica.port, username='redis-ops-backup', password=password)
+    for command in (('GET', 'k:0:1'), ('SET', 'x', '1'), ('KEYS', '*'), ('FLUSHALL',), ('CONFIG', 'SET', 'save', ''),
+                    ('REPLICAOF', 'NO', 'ONE'), ('ACL', 'SETUSER', 'x', 'on'), ('SHUTDOWN',)):
+        with pytest.raises(redis.exceptions.NoPermissionError):
+            as_backup.execute_command(*command)
+    as_backup.close()
 
 
 def test_a_running_snapshot_is_waited_for_and_never_doubled(fleet, run_module, tmp_path):

@@ -136,6 +136,9 @@ def test_wrong_role_input_stops_before_any_host_is_contacted(tmp_path, variables
     (dict(redis_exporter_enabled=True, redis_acl_enabled=True, redis_acl_admin_password='a',
           redis_acl_replication_password='r', redis_acl_sentinel_password='s', redis_acl_exporter_password='e\nx'),
      ['redis_acl_exporter_password contains a control character U+000A']),
+    (dict(redis_acl_enabled=True, redis_acl_admin_password='a', redis_acl_replication_password='r',
+          redis_acl_sentinel_password='s', redis_acl_backup_password='b\tx'),
+     ['redis_acl_backup_password contains a control character U+0009']),
     (dict(redis_acl_enabled=True, redis_acl_admin_password='a\x00', redis_acl_replication_password='r',
           redis_acl_sentinel_password='s'), ['redis_acl_admin_password contains a control character U+0000']),
     # Sentinel rewrites sentinel-pass and auth-pass without quotes: no space or quote in the passwords it keeps.
