@@ -98,3 +98,27 @@ def test_without_a_healthy_replica_the_primary_is_snapshotted_with_a_warning(tri
     names = backups(tmp_path / 'store')
     assert len(names) == 2 and '-node1-%d.rdb' % primary.port in names[1]
     assert replica.client().info('persistence')['rdb_saves'] == 0
+
+
+def test_with_acl_users_the_snapshot_is_taken_as_the_backup_user(trio, tmp_path):
+    """With redis_acl_enabled and redis_acl_backup_password, the fleet is read as the admin user and the snapshot taken
+    as redis_acl_backup_user. Here the admin user may not send BGSAVE: the backup only works as the backup user."""
+    primary, replica, sentinel = trio
+    admin_password, backup_password = 'admin pw "a"', 'backup pw \'b\''
+    for node in (primary, replica):
+        node.client().execute_command('ACL', 'SETUSER', 'redis-ops-admin', 'on', '>' + admin_password, '~*', '&*',
+                                      '+@all', '-bgsave')
+        node.client().execute_command('ACL', 'SETUSER', 'redis-ops-backup', 'on', '>' + backup_password, '-@all',
+                                      '+ping', '+info', '+config|get', '+bgsave', '+lastsave')
+    hosts = inventory(tmp_path, primary, [replica], sentinel)
+    acl = dict(redis_acl_enabled=True, redis_acl_admin_password=admin_password, redis_acl_replication_password='r',
+               redis_acl_sentinel_password='s', redis_backup_dir=str(tmp_path / 'store'))
+    as_admin = run_playbook_file(PLAYBOOK, hosts, acl, callback='default')
+    assert as_admin.rc != 0 and "the user connected to localhost:%d lacks the permission while running BGSAVE" \
+        % replica.port in as_admin.stdout, as_admin.stdout[-3000:]
+
+    run = run_playbook_file(PLAYBOOK, hosts, dict(acl, redis_acl_backup_password=backup_password), callback='default')
+    assert run.rc == 0, run.stdout[-3000:]
+    names = backups(tmp_path / 'store')
+    assert len(names) == 2 and '-node2-%d.rdb' % replica.port in names[1], names
+    assert json.loads((tmp_path / 'store' / names[0]).read_text())['keys_read'] == 300
