@@ -154,3 +154,19 @@ def test_unreachable_primary_the_sentinels_still_name_stops_and_switchover_refus
             in failed[0]['result']['msg'])
     assert not [entry for entry in run.results if entry['result'].get('changed')]
     assert master_of(sentinels['s1']) == ('127.0.0.1', nodes['node1'].port)
+
+
+def test_a_sentinel_that_does_not_settle_is_named_with_what_it_lacks(fleet_of_three, tmp_path):
+    """The wait at the end of site.yml gives up after redis_sentinel_settle_timeout and says, per Sentinel, what it
+    knows against what the inventory expects. Here a third Sentinel runs that the inventory does not list (and these
+    plays do not include the one that would forget it): each listed Sentinel knows one Sentinel too many."""
+    nodes, sentinels = fleet_of_three
+    inventory = write_inventory(tmp_path, nodes, {name: sentinels[name] for name in ('s1', 's2')})
+    run = run_playbook_file(site_part(tmp_path), inventory, dict(redis_sentinel_settle_timeout=4), callback='default')
+    output = ' '.join(run.stdout.split())
+    assert run.rc != 0, run.stdout[-3000:]
+    for name in ('s1', 's2'):
+        assert ('the Sentinel on %s (port %d) did not settle within 4 s' % (name, sentinels[name].port)) in output, \
+            run.stdout[-3000:]
+    assert 'it knows 2 replica(s) of mymaster where 2 are expected (node2, node3), 2 other Sentinel(s) where 1 are ' \
+        'expected, and CKQUORUM says: OK' in output, run.stdout[-3000:]
