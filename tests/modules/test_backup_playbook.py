@@ -53,8 +53,12 @@ def trio(fleet):
 
 @pytest.mark.long
 @pytest.mark.oldest
-def test_backup_from_the_replica_with_its_manifest_keeping_the_newest(trio, tmp_path):
+def test_backup_from_the_replica_with_its_manifest_keeping_the_newest(trio, tmp_path, monkeypatch):
     primary, replica, sentinel = trio
+    # The node's temporary directory (the node is this machine): the copy made there is removed, in check mode too.
+    node_tmp = tmp_path / 'node-tmp'
+    node_tmp.mkdir()
+    monkeypatch.setenv('TMPDIR', str(node_tmp))
     hosts = inventory(tmp_path, primary, [replica], sentinel)
     store = tmp_path / 'store'
 
@@ -67,6 +71,7 @@ def test_backup_from_the_replica_with_its_manifest_keeping_the_newest(trio, tmp_
     plan = run_playbook_file(PLAYBOOK, hosts, dict(redis_backup_dir=str(store)), check=True, callback='default')
     assert plan.rc == 0, plan.stdout[-3000:]
     assert 'Snapshot of node2 (replica)' in plan.stdout and not store.exists()
+    assert list(node_tmp.iterdir()) == [], 'check mode left its copy directory on the node'
     assert replica.client().info('persistence')['rdb_saves'] == saves_before
 
     for run_number in range(3):
@@ -75,6 +80,7 @@ def test_backup_from_the_replica_with_its_manifest_keeping_the_newest(trio, tmp_
         run = run_playbook_file(PLAYBOOK, hosts, dict(redis_backup_dir=str(store), redis_backup_keep=2))
         assert run.rc == 0, run.stdout[-3000:]
         wait_until(lambda: True, 1.1, 'the next second: one backup name per second')  # pylint: disable=cell-var-from-loop
+    assert list(node_tmp.iterdir()) == [], 'a backup left its copy directory on the node'
     names = backups(store)
     assert len(names) == 4 and [name.endswith('.json') for name in names] == [True, False, True, False], names
     manifest = json.loads((store / names[-2]).read_text())
