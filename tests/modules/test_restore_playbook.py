@@ -21,7 +21,7 @@ PLAYBOOK = os.path.join(os.path.dirname(BACKUP), 'restore.yml')
 
 @pytest.mark.long
 @pytest.mark.oldest
-def test_refusals_and_the_plan_change_nothing(trio, tmp_path):  # pylint: disable=redefined-outer-name
+def test_refusals_and_the_plan_change_nothing(trio, tmp_path, monkeypatch):  # pylint: disable=redefined-outer-name
     primary, replica, sentinel = trio
     hosts = inventory(tmp_path, primary, [replica], sentinel)
     store = tmp_path / 'store'
@@ -29,7 +29,10 @@ def test_refusals_and_the_plan_change_nothing(trio, tmp_path):  # pylint: disabl
     assert taken.rc == 0, taken.stdout[-3000:]
     backup = glob.glob(str(store / '*.rdb'))[0]
     pids = [instance.client().info('server')['process_id'] for instance in (primary, replica, sentinel)]
-    temp_before = set(glob.glob('/tmp/redis-ops-restore.*'))
+    # The primary's temporary directory (the primary is this machine): the copy made there must not stay.
+    node_tmp = tmp_path / 'node-tmp'
+    node_tmp.mkdir()
+    monkeypatch.setenv('TMPDIR', str(node_tmp))
 
     def run(extra, check=False):
         return run_playbook_file(PLAYBOOK, hosts, extra, check=check, callback='default')
@@ -59,6 +62,8 @@ def test_refusals_and_the_plan_change_nothing(trio, tmp_path):  # pylint: disabl
     assert holding.rc != 0 and 'the fleet holds data: 300 keys on node1, 300 keys on node2' in holding.stdout, \
         holding.stdout[-3000:]
     assert 'set redis_restore_force=true' in holding.stdout
+    holding_check = run(dict(redis_restore_file=backup), check=True)
+    assert holding_check.rc != 0 and 'the fleet holds data' in holding_check.stdout, holding_check.stdout[-3000:]
 
     plan = run(dict(redis_restore_file=backup, redis_restore_force=True), check=True)
     assert plan.rc == 0, plan.stdout[-5000:]
@@ -69,4 +74,4 @@ def test_refusals_and_the_plan_change_nothing(trio, tmp_path):  # pylint: disabl
 
     assert [instance.client().info('server')['process_id'] for instance in (primary, replica, sentinel)] == pids
     assert primary.client().dbsize() == 300 and replica.client().dbsize() == 300
-    assert set(glob.glob('/tmp/redis-ops-restore.*')) == temp_before, 'the copy on the primary is removed'
+    assert list(node_tmp.iterdir()) == [], 'the copy on the primary is removed, in check mode too'
