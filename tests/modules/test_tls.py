@@ -82,7 +82,7 @@ def tls_conn(instance, pki_dir: str, **extra) -> dict:
                 client_key_file=pki_dir + '/client.key', **extra)
 
 
-def test_modules_work_over_tls_with_a_client_certificate(tls_server, pki, run_module):
+def test_modules_work_over_tls_with_a_client_certificate(tls_server, pki, run_module, tmp_path):
     facts = run_module('replication_facts', tls_conn(tls_server, pki))
     assert not facts.failed, facts.result
     assert facts['ansible_facts']['redis_replication']['role'] == 'primary'
@@ -94,6 +94,11 @@ def test_modules_work_over_tls_with_a_client_certificate(tls_server, pki, run_mo
                                              apply_live=True))
     assert not changed.failed, changed.result
     assert tls_server.client().config_get('maxmemory-policy')['maxmemory-policy'] == 'allkeys-lru'
+    # backup.yml's snapshot over TLS: BGSAVE, its wait and the manifest all go through the TLS connection.
+    tls_server.client().set('over', 'tls')
+    backup = run_module('rdb_backup', dict(tls_conn(tls_server, pki), dest=str(tmp_path / 'tls.rdb')))
+    assert not backup.failed and backup['commands'] == ['BGSAVE'], backup.result
+    assert backup['manifest']['keys_read'] == 1 and backup['manifest']['role'] == 'primary'
 
 
 @pytest.mark.parametrize('change, words', [
