@@ -156,7 +156,7 @@ import functools
 
 from ansible.errors import AnsibleFilterError
 
-from ansible_collections.redis_ops.replication.plugins.module_utils.redis_info import resolve_addresses
+from ansible_collections.redis_ops.replication.plugins.module_utils.redis_info import format_address, resolve_addresses
 
 VIEW_VAR = '_redis_health_view'
 
@@ -167,15 +167,11 @@ def _addresses(host: str) -> frozenset:
 
 
 def _same_address(address_a, address_b) -> bool:
+    """same_address of module_utils, with each name resolved once per run (the report compares many pairs)."""
     if address_a is None or address_b is None:
         return False
     left, right = str(address_a).strip('[]').lower(), str(address_b).strip('[]').lower()
     return left == right or bool(_addresses(left) & _addresses(right))
-
-
-def _endpoint(address, port) -> str:
-    address = str(address)
-    return '[%s]:%s' % (address, port) if ':' in address else '%s:%s' % (address, port)
 
 
 def _port(value):
@@ -239,7 +235,7 @@ class _Fleet:
         """'node3 (10.0.0.3:6379)' for a data node, '10.0.0.9:6379 (not a data node of the inventory)' otherwise."""
         node = self.at(address, port)
         if node is None:
-            return '%s (not a data node of the inventory)' % _endpoint(address, port)
+            return '%s (not a data node of the inventory)' % format_address(address, port)
         return _label(node)
 
 
@@ -251,7 +247,7 @@ def _hint(fleet: _Fleet, address, port, master) -> str:
 
 
 def _label(node: dict) -> str:
-    return '%s (%s)' % (node['host'], _endpoint(node['address'], node['port']))
+    return '%s (%s)' % (node['host'], format_address(node['address'], node['port']))
 
 
 def _plural(count: int, word: str) -> str:
@@ -282,7 +278,7 @@ def _data_nodes(hostvars, data_hosts, problems) -> list:
                                  port)
             node = dict(host=host, address=view.get('address'), port=port, facts=facts, error=error)
         if node['error']:
-            where = ' (%s)' % _endpoint(node['address'], node['port']) if node['address'] is not None else ''
+            where = ' (%s)' % format_address(node['address'], node['port']) if node['address'] is not None else ''
             problems.append('data node %s%s %s' % (host, where, node['error']))
         nodes.append(node)
     return nodes
@@ -314,7 +310,7 @@ def _check_replicas(fleet: _Fleet, master, max_lag: int, ping_period: int, expec
         online_hosts = set()
         for entry in master['facts'].get('replicas') or []:
             node = fleet.at(entry.get('ip'), entry.get('port'))
-            name = _label(node) if node else '%s (a replica not in the inventory)' % _endpoint(entry.get('ip'), entry.get('port'))
+            name = _label(node) if node else '%s (a replica not in the inventory)' % format_address(entry.get('ip'), entry.get('port'))
             if node:
                 covered.add(node['host'])
             facts = (node or {}).get('facts') or {}
@@ -355,11 +351,11 @@ def _check_replicas(fleet: _Fleet, master, max_lag: int, ping_period: int, expec
             unknown = [r for r in replicas if r['host'] is None and str(r['port']) == str(node['port'])]
             problems.append('replica %s follows the master %s, which does not list it among its replicas%s' % (
                 _label(node), master['host'], '; it lists %s: if that is %s, set redis_host_address=%s for %s' % (
-                    _endpoint(unknown[0]['address'], unknown[0]['port']), node['host'], unknown[0]['address'],
+                    format_address(unknown[0]['address'], unknown[0]['port']), node['host'], unknown[0]['address'],
                     node['host']) if len(unknown) == 1 else ''))
         elif master is None and (facts.get('last_io_seconds_ago') or 0) > max_lag + ping_period:
             problems.append('replica %s has heard nothing from its master %s for %ss' % (
-                _label(node), _endpoint(*primary), facts['last_io_seconds_ago']))
+                _label(node), format_address(*primary), facts['last_io_seconds_ago']))
         if node['host'] not in covered:
             replicas.append(dict(host=node['host'], address=node['address'], port=node['port'], state=None, lag=None,
                                  offset_lag=None, link_status=facts.get('link_status'),
@@ -383,7 +379,7 @@ def _check_sentinels(hostvars, sentinel_hosts, fleet: _Fleet, master, master_nam
             continue
         name = str(sentinel.get('master_name') or master_name)
         names.add(name)
-        label = '%s (%s)' % (host, _endpoint(view.get('address'), sentinel.get('port')))
+        label = '%s (%s)' % (host, format_address(view.get('address'), sentinel.get('port')))
         facts, error = _read(sentinel.get('result'), 'redis_sentinel', 'redis_replication', 'data node, not a Sentinel',
                              sentinel.get('port'))
         if error:
@@ -397,7 +393,7 @@ def _check_sentinels(hostvars, sentinel_hosts, fleet: _Fleet, master, master_nam
         if not monitored:
             problems.append('Sentinel %s does not monitor %s' % (label, name))
             continue
-        address = _endpoint(monitored.get('host'), monitored.get('port'))
+        address = format_address(monitored.get('host'), monitored.get('port'))
         record.update(address=address, ckquorum=bool((monitored.get('ckquorum') or {}).get('ok')),
                       num_other_sentinels=monitored.get('num_other_sentinels'), num_replicas=monitored.get('num_replicas'))
         says.setdefault((str(monitored.get('host')), str(monitored.get('port'))), []).append(host)
@@ -413,10 +409,10 @@ def _check_sentinels(hostvars, sentinel_hosts, fleet: _Fleet, master, master_nam
     def described(address):
         node = fleet.at(*address)
         if node is None:
-            return '%s (not a data node of the inventory)' % _endpoint(*address)
+            return '%s (not a data node of the inventory)' % format_address(*address)
         role = (node['facts'] or {}).get('role')
         what = 'the master' if node is master else ('role %s' % role if role else 'not read')
-        return '%s (%s, %s)' % (_endpoint(*address), node['host'], what)
+        return '%s (%s, %s)' % (format_address(*address), node['host'], what)
 
     if len(says) > 1:
         problems.append('the Sentinels disagree on the master of %s: %s' % (shown_name, '; '.join(
@@ -431,7 +427,7 @@ def _check_sentinels(hostvars, sentinel_hosts, fleet: _Fleet, master, master_nam
     summary = dict(
         master_name=shown_name, total=len(views), answered=len(answered),
         agreed=len(says) == 1,
-        address=_endpoint(*next(iter(says))) if len(says) == 1 else None,
+        address=format_address(*next(iter(says))) if len(says) == 1 else None,
         quorum_ok=bool(answered) and all(record['ckquorum'] for record in answered),
         views=views,
     )
@@ -450,7 +446,7 @@ def _text(ok: bool, problems: list, summary: dict) -> list:
     lines.append('replicas: %d of %d expected online (lag limit %ss): %s' % (
         summary['replicas_online'], summary['replicas_expected'], summary['max_lag_seconds'],
         '; '.join('%s lag %ss, %s bytes behind' % (
-            '%s (%s)' % (r['host'], _endpoint(r['address'], r['port'])) if r['host'] else _endpoint(r['address'], r['port']),
+            '%s (%s)' % (r['host'], format_address(r['address'], r['port'])) if r['host'] else format_address(r['address'], r['port']),
             r['lag'], r['offset_lag']) for r in replicas) or 'none'))
     sentinels = summary['sentinels']
     if not sentinels['total']:

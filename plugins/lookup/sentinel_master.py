@@ -177,6 +177,8 @@ from ansible.errors import AnsibleError
 from ansible.plugins.lookup import LookupBase
 from ansible.utils.display import Display
 
+from ansible_collections.redis_ops.replication.plugins.module_utils.redis_info import format_address
+
 try:
     import redis
     from redis import exceptions as redis_exceptions
@@ -215,10 +217,6 @@ class Reply:
 
     def describe(self) -> str:
         return NOT_MONITORED if self.not_monitored else format_address(self.host, self.port)
-
-
-def format_address(host: str, port: int) -> str:
-    return '[%s]:%s' % (host, port) if ':' in host else '%s:%s' % (host, port)
 
 
 def _parse_port(text: str, entry: str) -> int:

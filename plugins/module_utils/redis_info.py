@@ -238,6 +238,12 @@ def resolve_addresses(host: str) -> set:
         return {host.lower()}
 
 
+def format_address(host, port) -> str:
+    """host:port, with an IPv6 address in brackets ([::1]:6379): how every message of the collection names an endpoint."""
+    host = str(host)
+    return '[%s]:%s' % (host, port) if ':' in host else '%s:%s' % (host, port)
+
+
 def same_address(host_a: str, host_b: str) -> bool:
     """True when two host names or addresses name the same machine (hostname vs IP tolerated)."""
     if host_a is None or host_b is None:

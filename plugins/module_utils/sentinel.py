@@ -13,7 +13,7 @@ from ansible_collections.redis_ops.replication.plugins.module_utils.redis_common
     RedisClient,
     RedisOpsError,
 )
-from ansible_collections.redis_ops.replication.plugins.module_utils.redis_info import pairs_to_dict
+from ansible_collections.redis_ops.replication.plugins.module_utils.redis_info import format_address, pairs_to_dict
 
 # SENTINEL MASTER field -> module option name, for the settings SENTINEL SET can change.
 SETTABLE_FIELDS = {
@@ -116,11 +116,6 @@ def failover_activity(master: dict) -> list:
     return found
 
 
-def describe_address(host, port) -> str:
-    host = str(host)
-    return '[%s]:%s' % (host, port) if ':' in host else '%s:%s' % (host, port)
-
-
 def _listed(entry: dict, expected: list, same) -> bool:
     return any(str(entry.get('port')) == str(port) and same(str(entry.get('ip')), str(host)) for host, port in expected)
 
@@ -130,11 +125,11 @@ def stale_entries(known: list, expected: list, same) -> list:
 
     ``same(host_a, host_b)`` decides whether two hosts are one (same_address, or plain equality in unit tests).
     """
-    return [describe_address(entry.get('ip'), entry.get('port')) for entry in known
+    return [format_address(entry.get('ip'), entry.get('port')) for entry in known
             if not _listed(entry, expected, same)]
 
 
 def missing_entries(known: list, expected: list, same) -> list:
     """Addresses of ``expected`` [(host, port)] that no entry of ``known`` has."""
-    return [describe_address(host, port) for host, port in expected
+    return [format_address(host, port) for host, port in expected
             if not any(_listed(entry, [(host, port)], same) for entry in known)]

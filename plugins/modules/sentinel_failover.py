@@ -209,7 +209,11 @@ from ansible_collections.redis_ops.replication.plugins.module_utils.redis_common
     validate_seconds,
     validate_word,
 )
-from ansible_collections.redis_ops.replication.plugins.module_utils.redis_info import config_get_to_dict, same_address
+from ansible_collections.redis_ops.replication.plugins.module_utils.redis_info import (
+    config_get_to_dict,
+    format_address,
+    same_address,
+)
 from ansible_collections.redis_ops.replication.plugins.module_utils.sentinel import (
     flags_of,
     get_master,
@@ -221,10 +225,6 @@ from ansible_collections.redis_ops.replication.plugins.module_utils.sentinel imp
 UNAVAILABLE_FLAGS = ('s_down', 'o_down', 'disconnected')
 BUSY_MASTER_FLAGS = ('s_down', 'o_down', 'failover_in_progress')
 POLL_SECONDS = 0.05
-
-
-def address(host: str, port) -> str:
-    return '[%s]:%s' % (host, port) if ':' in str(host) else '%s:%s' % (host, port)
 
 
 def deadline_after(seconds: float) -> float:
@@ -293,7 +293,7 @@ class Switchover:
         for client in clients:
             try:
                 primary = self._primary_address_by(client)
-                views.append(dict(address=client.target, primary=address(primary['host'], primary['port']) if primary else None))
+                views.append(dict(address=client.target, primary=format_address(primary['host'], primary['port']) if primary else None))
             except RedisOpsError as exc:
                 views.append(dict(address=client.target, error=exc.message))
         return views
@@ -327,15 +327,15 @@ class Switchover:
             wanted = [r for r in replicas if int(r['port']) == self.params['target_port']
                       and same_address(str(r['ip']), self.params['target_host'])]
             if not wanted:
-                known = ', '.join(address(r['ip'], r['port']) for r in replicas) or 'none'
+                known = ', '.join(format_address(r['ip'], r['port']) for r in replicas) or 'none'
                 raise SwitchoverError('%s is not a replica of %s that Sentinel knows (its replicas: %s)' % (
-                    address(self.params['target_host'], self.params['target_port']), self.name, known))
+                    format_address(self.params['target_host'], self.params['target_port']), self.name, known))
             reason = self._is_eligible(wanted[0])
             if reason:
-                raise SwitchoverError('cannot promote %s: %s' % (address(wanted[0]['ip'], wanted[0]['port']), reason))
+                raise SwitchoverError('cannot promote %s: %s' % (format_address(wanted[0]['ip'], wanted[0]['port']), reason))
             if self._live_priority(wanted[0]) == 0:
                 raise SwitchoverError('cannot promote %s: its replica-priority is 0 (Sentinel never promotes it)'
-                                      % address(wanted[0]['ip'], wanted[0]['port']))
+                                      % format_address(wanted[0]['ip'], wanted[0]['port']))
             return wanted[0]
         candidates = []
         for replica in replicas:
@@ -346,7 +346,7 @@ class Switchover:
                 candidates.append((priority, -int(replica.get('slave-repl-offset', 0)), str(replica.get('run-id', '')), replica))
         if not candidates:
             raise SwitchoverError('no replica of %s at %s can be promoted (each is down, disconnected or has replica-priority 0)'
-                                  % (self.name, address(primary['host'], primary['port'])))
+                                  % (self.name, format_address(primary['host'], primary['port'])))
         return sorted(candidates, key=lambda candidate: candidate[:3])[0][3]
 
     def _resolve_method(self) -> str:
@@ -378,7 +378,7 @@ class Switchover:
                 if self._is_eligible(replica) is not None:
                     continue  # Sentinel cannot promote it either (down or disconnected).
                 raise SwitchoverError('cannot make sure that Sentinel promotes %s and not %s: %s' % (
-                    address(target['ip'], target['port']), client.target, exc.message))
+                    format_address(target['ip'], target['port']), client.target, exc.message))
             if str(current) == '0':
                 continue
             others.append(replica)
@@ -396,9 +396,9 @@ class Switchover:
             if time.monotonic() > end:
                 late = sorted(wanted - seen)
                 raise SwitchoverError('%s did not notice the replica-priority of %s within %ss' % (
-                    self.sentinel.target, ', '.join(['%s (0)' % address(*key) for key in late]
+                    self.sentinel.target, ', '.join(['%s (0)' % format_address(*key) for key in late]
                                                     + ([] if priorities.get(target_key, 0) > 0 else
-                                                       ['%s (above 0)' % address(*target_key)])),
+                                                       ['%s (above 0)' % format_address(*target_key)])),
                     self.params['timeout']))
             time.sleep(0.2)
 
@@ -413,7 +413,7 @@ class Switchover:
                 self._persist(client)
             except RedisOpsError as exc:
                 self.module.warn('could not restore replica-priority %s on %s: %s; it stays 0 until the next restart or '
-                                 'site.yml run' % (value, address(host, port), exc.message))
+                                 'site.yml run' % (value, format_address(host, port), exc.message))
         self._restore_priority = {}
 
     def _wait_for_sentinel_switch(self, old: dict, seconds: float) -> dict | None:
@@ -482,7 +482,7 @@ class Switchover:
         """Every reachable Sentinel names the new primary, no failover runs, the old primary follows it."""
         end = deadline_after(self.params['timeout'])
         old = self.data_node(primary)
-        want = address(promoted['host'], promoted['port'])
+        want = format_address(promoted['host'], promoted['port'])
         while True:
             views = self._sentinel_views(sentinels)
             agreed = all(view.get('primary') == want for view in views if 'error' not in view)
@@ -525,8 +525,8 @@ class Switchover:
                       method=extra.pop('method', 'none'), write_pause_seconds=extra.pop('write_pause_seconds', 0.0),
                       duration_seconds=extra.pop('duration_seconds', 0.0), sentinels=extra.pop('sentinels', []))
         if changed:
-            result['diff'] = dict(before=dict(primary=address(previous['host'], previous['port'])),
-                                  after=dict(primary=address(primary['host'], primary['port'])))
+            result['diff'] = dict(before=dict(primary=format_address(previous['host'], previous['port'])),
+                                  after=dict(primary=format_address(primary['host'], primary['port'])))
         result.update(extra)
         return result
 
@@ -549,16 +549,16 @@ class Switchover:
         if busy:
             raise SwitchoverError('%s reports %s for %s at %s: a failover is under way or the primary is down; wait for '
                                   'Sentinel to finish instead of switching over' % (
-                                      self.sentinel.target, ','.join(busy), self.name, address(primary['host'], primary['port'])))
+                                      self.sentinel.target, ','.join(busy), self.name, format_address(primary['host'], primary['port'])))
         if self.params['current_primary_host'] and not (
                 primary['port'] == self.params['current_primary_port']
                 and same_address(primary['host'], self.params['current_primary_host'])):
             return self._result(False, 'the primary of %s is already %s, not %s' % (
-                self.name, address(primary['host'], primary['port']),
-                address(self.params['current_primary_host'], self.params['current_primary_port'])), primary, primary)
+                self.name, format_address(primary['host'], primary['port']),
+                format_address(self.params['current_primary_host'], self.params['current_primary_port'])), primary, primary)
         if self.params['target_host'] and primary['port'] == self.params['target_port'] and same_address(
                 primary['host'], self.params['target_host']):
-            return self._result(False, '%s is already the primary of %s' % (address(primary['host'], primary['port']), self.name),
+            return self._result(False, '%s is already the primary of %s' % (format_address(primary['host'], primary['port']), self.name),
                                 primary, primary)
 
         replicas = list_replicas(self.sentinel, self.name)
@@ -567,10 +567,10 @@ class Switchover:
         method = self._resolve_method()
         sentinels = self._sentinel_clients()
         views = self._sentinel_views(sentinels)
-        disagree = [view for view in views if 'error' not in view and view['primary'] != address(primary['host'], primary['port'])]
+        disagree = [view for view in views if 'error' not in view and view['primary'] != format_address(primary['host'], primary['port'])]
         if disagree:
             raise SwitchoverError('the Sentinels do not agree on the primary of %s (%s says %s; %s): let them settle first' % (
-                self.name, self.sentinel.target, address(primary['host'], primary['port']),
+                self.name, self.sentinel.target, format_address(primary['host'], primary['port']),
                 ', '.join('%s says %s' % (view['address'], view['primary']) for view in disagree)))
         unreachable = [view for view in views if 'error' in view]
         if len(unreachable) * 2 >= len(views):
@@ -582,8 +582,8 @@ class Switchover:
         for node in (primary, target):
             self.data_node(node).call('PING')
 
-        plan = 'switch %s from %s to %s (method %s)' % (self.name, address(primary['host'], primary['port']),
-                                                        address(target['host'], target['port']), method)
+        plan = 'switch %s from %s to %s (method %s)' % (self.name, format_address(primary['host'], primary['port']),
+                                                        format_address(target['host'], target['port']), method)
         if self.module.check_mode:
             return self._result(True, 'would ' + plan, target, primary, method=method, sentinels=views)
 
@@ -604,8 +604,8 @@ class Switchover:
         actual = self._live_primary(promoted, primary, target)
         if not (actual['port'] == target['port'] and same_address(actual['host'], target['host'])):
             raise SwitchoverError('the switchover of %s went to %s, not to the requested %s: the primary is now %s' % (
-                self.name, address(actual['host'], actual['port']), address(target['host'], target['port']),
-                address(actual['host'], actual['port'])), changed=True, primary=actual, previous_primary=primary,
+                self.name, format_address(actual['host'], actual['port']), format_address(target['host'], target['port']),
+                format_address(actual['host'], actual['port'])), changed=True, primary=actual, previous_primary=primary,
                 sentinels=views)
         return self._result(True, 'switched ' + plan.split(' ', 1)[1], actual, primary, method=method,
                             write_pause_seconds=round(pause_seconds, 3),
@@ -620,14 +620,14 @@ class Switchover:
         info = self.data_node(promoted).info('replication')
         if info.get('role') != 'master':
             raise SwitchoverError('the Sentinels name %s as the primary of %s, but it says role:%s; the primary before '
-                                  'was %s' % (address(promoted['host'], promoted['port']), self.name, info.get('role'),
-                                              address(primary['host'], primary['port'])),
+                                  'was %s' % (format_address(promoted['host'], promoted['port']), self.name, info.get('role'),
+                                              format_address(primary['host'], primary['port'])),
                                   changed=True, primary=promoted, previous_primary=primary)
         if not (promoted['port'] == target['port'] and same_address(promoted['host'], target['host'])):
             target_info = self.data_node(target).info('replication')
             if target_info.get('role') == 'master':
                 raise SwitchoverError('both %s (named by the Sentinels) and the requested %s say role:master for %s' % (
-                    address(promoted['host'], promoted['port']), address(target['host'], target['port']), self.name),
+                    format_address(promoted['host'], promoted['port']), format_address(target['host'], target['port']), self.name),
                     changed=True, primary=promoted, previous_primary=primary)
         return promoted
 

@@ -152,9 +152,8 @@ from ansible_collections.redis_ops.replication.plugins.module_utils.redis_common
     validate_seconds,
     validate_word,
 )
-from ansible_collections.redis_ops.replication.plugins.module_utils.redis_info import same_address
+from ansible_collections.redis_ops.replication.plugins.module_utils.redis_info import format_address, same_address
 from ansible_collections.redis_ops.replication.plugins.module_utils.sentinel import (
-    describe_address,
     failover_activity,
     get_master,
     list_replicas,
@@ -186,7 +185,7 @@ class SentinelResetManager:
                 validate_port(entry['port'], '%s.port' % option)
         if len(set(self.sentinel_addresses)) != len(self.sentinel_addresses):
             raise RedisOpsError('sentinels lists the same Sentinel twice: %s' % ', '.join(
-                describe_address(*address) for address in self.sentinel_addresses))
+                format_address(*address) for address in self.sentinel_addresses))
 
     @property
     def sentinel_addresses(self) -> list:
@@ -214,14 +213,14 @@ class SentinelResetManager:
         master = get_master(self.client(address), self.name)
         if master is None:
             raise RedisOpsError('the Sentinel at %s does not monitor %s: converge it first (sentinel_monitor)' % (
-                describe_address(*address), self.name))
+                format_address(*address), self.name))
         return master
 
     def stale(self, address: tuple) -> dict:
         client = self.client(address)
         others = [other for other in self.sentinel_addresses if other != address]
         return dict(
-            sentinel=describe_address(*address),
+            sentinel=format_address(*address),
             stale_replicas=stale_entries(list_replicas(client, self.name), self.expected_replicas(address), same_address),
             stale_sentinels=stale_entries(list_sentinels(client, self.name), others, same_address))
 
@@ -259,7 +258,7 @@ class SentinelResetManager:
 
     def _safe_to_reset(self, address: tuple) -> None:
         """Refuse while a failover runs, when the Sentinels disagree, or when the others could not fail over."""
-        target = describe_address(*address)
+        target = format_address(*address)
         views, unusable = {}, []
         for other in self.sentinel_addresses:
             try:
@@ -267,18 +266,18 @@ class SentinelResetManager:
             except RedisOpsError as exc:
                 if other == address:
                     raise
-                unusable.append('%s (%s)' % (describe_address(*other), exc.message))
+                unusable.append('%s (%s)' % (format_address(*other), exc.message))
                 continue
             activity = failover_activity(master)
             if activity:
                 message = ('not resetting the Sentinel at %s: the Sentinel at %s reports %s for %s (a failover is running '
                            'or may start); run again once it is over' % (
-                               target, describe_address(*other), ', '.join(activity), self.name))
+                               target, format_address(*other), ', '.join(activity), self.name))
                 raise RedisOpsError(message, changed=bool(self.commands), commands=list(self.commands))
             views[other] = (str(master.get('ip')), str(master.get('port')), int(master.get('quorum', 0)))
-        primaries = {describe_address(ip, port) for ip, port, _quorum in views.values()}
+        primaries = {format_address(ip, port) for ip, port, _quorum in views.values()}
         if len(primaries) > 1:
-            said = ', '.join('%s says %s' % (describe_address(*other), describe_address(*view[:2]))
+            said = ', '.join('%s says %s' % (format_address(*other), format_address(*view[:2]))
                              for other, view in views.items())
             raise RedisOpsError('not resetting the Sentinel at %s: the Sentinels name different primaries for %s (%s)' % (
                 target, self.name, said), changed=bool(self.commands), commands=list(self.commands))
@@ -290,7 +289,7 @@ class SentinelResetManager:
                 'not resetting the Sentinel at %s: while it re-learns the fleet only %d other Sentinel(s) could act '
                 '(%s), fewer than the quorum %d or a majority %d of the %d Sentinels; a failover could not be agreed '
                 'or authorised meanwhile. Add or repair Sentinels first%s' % (
-                    target, len(ready), ', '.join(describe_address(*other) for other in ready) or 'none', quorum,
+                    target, len(ready), ', '.join(format_address(*other) for other in ready) or 'none', quorum,
                     majority, len(self.sentinel_addresses),
                     ('; not usable: ' + '; '.join(unusable)) if unusable else ''),
                 changed=bool(self.commands), commands=list(self.commands))
@@ -321,7 +320,7 @@ class SentinelResetManager:
         raise RedisOpsError(
             'the Sentinel at %s was reset but after %gs it still %s; check that those nodes run and can reach each '
             'other (the Sentinel learns replicas from the primary and Sentinels from their hello messages)' % (
-                describe_address(*address), self.params['timeout'],
+                format_address(*address), self.params['timeout'],
                 ' and '.join(part for part in (
                     ('misses %s' % ', '.join(missing)) if missing else '',
                     ('lists %s' % ', '.join(extra)) if extra else '') if part)),
@@ -332,7 +331,7 @@ class SentinelResetManager:
             self.client(address).call(*args)
         except RedisOpsError as exc:
             raise RedisOpsError(exc.message, changed=bool(self.commands), commands=list(self.commands)) from exc
-        self.commands.append('%s %s' % (describe_address(*address), ' '.join(args)))
+        self.commands.append('%s %s' % (format_address(*address), ' '.join(args)))
 
     def close(self) -> None:
         for client in self.clients.values():
