@@ -44,12 +44,16 @@ options:
       - The Sentinels' password (C(requirepass) of the Sentinels, not of the data nodes), or the password of
         O(username).
       - Never shown in error messages or warnings.
+      - O(login_password) is the same option under the name the modules use.
     type: str
+    aliases: [login_password]
   username:
     description:
       - ACL user on the Sentinels (Redis 6.2+, Valkey). Leave unset to authenticate as the C(default) user.
       - Requires O(password).
+      - O(login_user) is the same option under the name the modules use.
     type: str
+    aliases: [login_user]
   tls:
     description: Connect to the Sentinels with TLS.
     type: bool
@@ -177,6 +181,7 @@ from ansible.errors import AnsibleError
 from ansible.plugins.lookup import LookupBase
 from ansible.utils.display import Display
 
+from ansible_collections.redis_ops.replication.plugins.module_utils.redis_common import connection_kwargs
 from ansible_collections.redis_ops.replication.plugins.module_utils.redis_info import format_address
 
 try:
@@ -417,16 +422,13 @@ class LookupModule(LookupBase):
 
     @staticmethod
     def _client(sentinel: Sentinel, settings: dict):
-        kwargs = dict(host=sentinel.host, port=sentinel.port, username=settings['username'] or None,
-                      password=settings['password'], socket_connect_timeout=settings['connect_timeout'],
-                      socket_timeout=settings['connect_timeout'], decode_responses=True)
-        if settings['tls']:
-            kwargs.update(ssl=True, ssl_cert_reqs='required' if settings['validate_certs'] else 'none',
-                          ssl_ca_certs=settings['ca_certs'], ssl_certfile=settings['client_cert_file'],
-                          ssl_keyfile=settings['client_key_file'])
-            if not settings['validate_certs']:
-                kwargs['ssl_check_hostname'] = False
-        return redis.Redis(**kwargs)
+        """A client built as the modules build theirs (module_utils.redis_common.connection_kwargs)."""
+        params = dict(login_host=sentinel.host, login_port=sentinel.port, login_user=settings['username'] or None,
+                      login_password=settings['password'], connect_timeout=settings['connect_timeout'],
+                      command_timeout=settings['connect_timeout'], tls=settings['tls'],
+                      validate_certs=settings['validate_certs'], ca_certs=settings['ca_certs'],
+                      client_cert_file=settings['client_cert_file'], client_key_file=settings['client_key_file'])
+        return redis.Redis(**connection_kwargs(params))
 
     def _ask(self, sentinel: Sentinel, names: list, settings: dict) -> dict:
         """{name: Reply} from one Sentinel; any error means it could not be asked about any name."""

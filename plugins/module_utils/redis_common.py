@@ -240,6 +240,33 @@ def _redact(args: tuple, secret_positions: tuple) -> str:
     return ' '.join(shown)
 
 
+def connection_kwargs(params: dict) -> dict:
+    """redis.Redis keyword arguments for the connection options (modules and the sentinel_master lookup)."""
+    kwargs = dict(
+        username=params.get('login_user'),
+        password=params.get('login_password'),
+        socket_connect_timeout=params['connect_timeout'],
+        socket_timeout=params['command_timeout'],
+        decode_responses=True,
+    )
+    if params.get('login_unix_socket'):
+        kwargs['unix_socket_path'] = params['login_unix_socket']
+    else:
+        kwargs['host'] = params['login_host']
+        kwargs['port'] = params['login_port']
+    if params['tls']:
+        kwargs.update(
+            ssl=True,
+            ssl_cert_reqs='required' if params['validate_certs'] else 'none',
+            ssl_ca_certs=params.get('ca_certs'),
+            ssl_certfile=params.get('client_cert_file'),
+            ssl_keyfile=params.get('client_key_file'),
+        )
+        if not params['validate_certs']:
+            kwargs['ssl_check_hostname'] = False
+    return kwargs
+
+
 class RedisClient:
     """A redis-py client whose every call raises RedisOpsError on failure.
 
@@ -252,35 +279,9 @@ class RedisClient:
         self.params = params
         self.target = describe_target(params)
         self.credential_options = (user_option, password_option)
-        self._client = redis.Redis(**self._connection_kwargs(params))
+        self._client = redis.Redis(**connection_kwargs(params))
         self._client.set_response_callback('INFO', lambda response, **options: response)
         self._server_info: ServerInfo | None = None
-
-    @staticmethod
-    def _connection_kwargs(params: dict) -> dict:
-        kwargs = dict(
-            username=params.get('login_user'),
-            password=params.get('login_password'),
-            socket_connect_timeout=params['connect_timeout'],
-            socket_timeout=params['command_timeout'],
-            decode_responses=True,
-        )
-        if params.get('login_unix_socket'):
-            kwargs['unix_socket_path'] = params['login_unix_socket']
-        else:
-            kwargs['host'] = params['login_host']
-            kwargs['port'] = params['login_port']
-        if params['tls']:
-            kwargs.update(
-                ssl=True,
-                ssl_cert_reqs='required' if params['validate_certs'] else 'none',
-                ssl_ca_certs=params.get('ca_certs'),
-                ssl_certfile=params.get('client_cert_file'),
-                ssl_keyfile=params.get('client_key_file'),
-            )
-            if not params['validate_certs']:
-                kwargs['ssl_check_hostname'] = False
-        return kwargs
 
     def call(self, *args, secret_positions: tuple = ()):
         """Send one command; raise RedisOpsError with an explanation on failure."""

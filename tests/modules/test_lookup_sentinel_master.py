@@ -260,3 +260,17 @@ def test_ipv6_sentinel_and_primary(fleet, tmp_path):
     ), tmp_path)
     assert run.task('address')['msg'] == '[::1]:%d' % primary.port, run.task('address')
     assert run.task('dict')['msg']['host'] == '::1'
+
+
+def test_an_acl_user_with_the_modules_option_names(three, tmp_path):
+    """login_user / login_password (the modules' names) are aliases of username / password: an ACL user on the
+    Sentinels that may only ask for the master's address is enough for the lookup."""
+    primary, sentinels = three
+    for sentinel in sentinels:
+        sentinel.client().execute_command('ACL', 'SETUSER', 'address-reader', 'on', '>' + PASSWORD, '-@all',
+                                          '+sentinel|get-master-addr-by-name')
+    run = run_playbook(play(
+        debug('aliases', expression(['mymaster'], sentinels=addresses(*sentinels), login_user='address-reader',
+                                    login_password=Var('sentinel_password'), format='address')),
+        password=PASSWORD), tmp_path)
+    assert run.task('aliases')['msg'] == '127.0.0.1:%d' % primary.port, run.task('aliases')

@@ -12,11 +12,12 @@ from redis import exceptions
 from ansible_collections.redis_ops.replication.plugins.doc_fragments.connection import ModuleDocFragment
 
 from ansible_collections.redis_ops.replication.plugins.module_utils.redis_common import (
-    RedisClient,
     CONNECTION_REQUIRED_TOGETHER,
+    RedisClient,
     RedisOpsError,
     _redact,
     connection_argument_spec,
+    connection_kwargs,
     describe_target,
     explain_redis_error,
     module_kwargs,
@@ -113,18 +114,18 @@ def test_module_kwargs_add_check_mode_and_the_connection_rules():
 
 
 def test_connection_keywords_for_tcp_unix_socket_and_tls():
-    assert RedisClient._connection_kwargs(dict(BASE, login_user='ops', login_password='pw')) == dict(
+    assert connection_kwargs(dict(BASE, login_user='ops', login_password='pw')) == dict(
         username='ops', password='pw', socket_connect_timeout=5.0, socket_timeout=10.0, decode_responses=True,
         host='10.0.0.1', port=6379)
-    assert RedisClient._connection_kwargs(dict(BASE, login_unix_socket='/run/redis.sock')) == dict(
+    assert connection_kwargs(dict(BASE, login_unix_socket='/run/redis.sock')) == dict(
         username=None, password=None, socket_connect_timeout=5.0, socket_timeout=10.0, decode_responses=True,
         unix_socket_path='/run/redis.sock')
     tls = dict(BASE, tls=True, ca_certs='/ca.crt', client_cert_file='/c.crt', client_key_file='/c.key')
     expected = dict(username=None, password=None, socket_connect_timeout=5.0, socket_timeout=10.0,
                     decode_responses=True, host='10.0.0.1', port=6379, ssl=True, ssl_cert_reqs='required',
                     ssl_ca_certs='/ca.crt', ssl_certfile='/c.crt', ssl_keyfile='/c.key')
-    assert RedisClient._connection_kwargs(tls) == expected
-    assert RedisClient._connection_kwargs(dict(tls, validate_certs=False)) == dict(
+    assert connection_kwargs(tls) == expected
+    assert connection_kwargs(dict(tls, validate_certs=False)) == dict(
         expected, ssl_cert_reqs='none', ssl_check_hostname=False)
 
 
