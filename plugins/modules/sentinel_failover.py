@@ -225,6 +225,9 @@ from ansible_collections.redis_ops.replication.plugins.module_utils.sentinel imp
 UNAVAILABLE_FLAGS = ('s_down', 'o_down', 'disconnected')
 BUSY_MASTER_FLAGS = ('s_down', 'o_down', 'failover_in_progress')
 POLL_SECONDS = 0.05
+# A replica's INFO as Sentinel last read it must be younger than this for a switchover to it (Sentinel's own limit is
+# 3 INFO periods, 30 s, and it reads every 10 s).
+INFO_FRESH_MS = 20000
 
 
 def deadline_after(seconds: float) -> float:
@@ -363,7 +366,8 @@ class Switchover:
 
     # -- changing ---------------------------------------------------------------------------------------------
     def _make_sentinel_pick(self, target: dict, replicas: list) -> None:
-        """Give every other replica that could be promoted replica-priority 0, and wait until Sentinel sees it.
+        """Give every other replica that could be promoted replica-priority 0, and wait until Sentinel sees it and
+        has a recent INFO of the target (without one it refuses the failover).
 
         Which replicas could be promoted is read from each replica itself, never from Sentinel's cached slave-priority.
         """
@@ -388,13 +392,21 @@ class Switchover:
         wanted = {(str(r['ip']), int(r['port'])) for r in others}
         target_key = (str(target['ip']), int(target['port']))
         while True:
-            priorities = {(str(r['ip']), int(r['port'])): int(r.get('slave-priority', 100))
-                          for r in list_replicas(self.sentinel, self.name)}
+            entries = {(str(r['ip']), int(r['port'])): r for r in list_replicas(self.sentinel, self.name)}
+            priorities = {key: int(r.get('slave-priority', 100)) for key, r in entries.items()}
             seen = {key for key, priority in priorities.items() if priority == 0}
-            if wanted <= seen and priorities.get(target_key, 0) > 0:
+            # Sentinel promotes only a replica whose own INFO it has read lately (within 3 INFO periods, 30 s); one
+            # it has just learned from the primary's INFO has none yet, and SENTINEL FAILOVER answers NOGOODSLAVE.
+            refresh = int(entries.get(target_key, {}).get('info-refresh', 0) or 0)
+            fresh = refresh < INFO_FRESH_MS
+            if wanted <= seen and priorities.get(target_key, 0) > 0 and fresh:
                 return
             if time.monotonic() > end:
                 late = sorted(wanted - seen)
+                if not late and priorities.get(target_key, 0) > 0:
+                    raise SwitchoverError('%s has read no INFO from %s for %s ms (info-refresh); Sentinel would not promote '
+                                          'it (NOGOODSLAVE). Check that Sentinel reaches it; nothing was switched' % (
+                                              self.sentinel.target, format_address(*target_key), refresh))
                 raise SwitchoverError('%s did not notice the replica-priority of %s within %ss' % (
                     self.sentinel.target, ', '.join(['%s (0)' % format_address(*key) for key in late]
                                                     + ([] if priorities.get(target_key, 0) > 0 else

@@ -6,7 +6,7 @@
 from __future__ import annotations
 
 import pytest
-from harness import SENTINEL_PASSWORD, sentinel_command, wait_until
+from harness import SENTINEL_PASSWORD, promotable_replicas, sentinel_command, wait_until
 
 FAST = ['repl-diskless-sync-delay 0']
 
@@ -115,6 +115,7 @@ def test_every_data_node_may_be_listed_the_primary_a_sentinel_names_is_never_exp
     primary restart) nothing looks stale, and a reset for a dead replica waits for the live replicas only."""
     _fleet, primary, replicas, sentinels = fleet_of_three
     data_nodes = [primary] + replicas
+    wait_until(lambda: promotable_replicas(sentinels[0]), 30, 'a replica Sentinel would promote')
     sentinel_command(sentinels[0], 'FAILOVER', 'mymaster')
     wait_until(lambda: all(int(sentinel_command(s, 'MASTER', 'mymaster')['port']) != primary.port for s in sentinels)
                and all(counts(s) == (2, 2) for s in sentinels), 60,

@@ -14,7 +14,7 @@ import os
 
 import pytest
 import yaml
-from harness import PASSWORD, SENTINEL_PASSWORD, run_playbook_file, sentinel_command, wait_until
+from harness import PASSWORD, SENTINEL_PASSWORD, promotable_replicas, run_playbook_file, sentinel_command, wait_until
 from test_site_unreachable import PLAYBOOKS, PROBE, WAIT, fleet_of_three, master_of, task, write_inventory  # noqa: F401 pylint: disable=unused-import
 
 RESET = 'Reset the Sentinels that hold stale entries'
@@ -98,6 +98,7 @@ def test_a_new_host_replaces_the_dead_primary_host_and_the_sentinels_forget_it(f
 def test_growing_sentinels_from_three_to_five_monitors_the_current_primary(fleet_of_three, fleet, tmp_path):
     nodes, sentinels = fleet_of_three
     # The primary is no longer the inventory's redis_master.
+    wait_until(lambda: promotable_replicas(sentinels['s1']), 30, 'a replica Sentinel would promote')
     sentinels['s1'].client().execute_command('SENTINEL', 'FAILOVER', 'mymaster')
     wait_until(lambda: all(master_of(s) != ('127.0.0.1', nodes['node1'].port) for s in sentinels.values()) and
                len({master_of(s) for s in sentinels.values()}) == 1, 30, 'the switchover', interval=0.3)

@@ -200,3 +200,43 @@ def test_sentinel_naming_a_node_that_is_no_primary_is_not_success(valkey9, monke
     with pytest.raises(sentinel_failover.RedisOpsError) as error:
         Switchover(FakeModule(target_host='10.0.0.2'), sentinel).run()
     assert 'says role:slave' in error.value.message and error.value.details['changed'] is True
+
+
+def _pick_with_sentinel_views(monkeypatch, views, timeout):
+    """Run _make_sentinel_pick for 10.0.0.2 with Sentinel's REPLICAS answering each of ``views`` in turn (the last
+    one from then on); the other replica is at priority 0 already. Returns the number of REPLICAS reads."""
+    sentinel = RecordedClient('10.0.0.1:26379')
+    reads = []
+
+    def list_replicas(client, name):
+        reads.append(name)
+        return [dict(r) for r in views[min(len(reads), len(views)) - 1]]
+
+    monkeypatch.setattr(sentinel_failover, 'list_replicas', list_replicas)
+    monkeypatch.setattr(Switchover, 'data_node', lambda self, node: RecordedClient('%s:%s' % (node['host'], node['port']),
+                                                                                   mode='standalone', priority='0'))
+    switchover = Switchover(FakeModule(timeout=timeout), sentinel)
+    target = dict(REPLICAS[0])
+    switchover._make_sentinel_pick(target, [target, dict(REPLICAS[1])])
+    return len(reads)
+
+
+def _view(target_refresh):
+    target, other = dict(REPLICAS[0]), dict(REPLICAS[1], **{'slave-priority': '0'})
+    target['info-refresh'] = str(target_refresh)
+    return [target, other]
+
+
+def test_the_switchover_waits_for_a_recent_info_of_the_target(monkeypatch):
+    """A replica Sentinel has just learned from the primary's INFO has no INFO of its own yet (info-refresh counts from
+    0, the epoch) and SENTINEL FAILOVER would answer NOGOODSLAVE: the module waits until Sentinel has read it."""
+    never = 1764835200000
+    assert _pick_with_sentinel_views(monkeypatch, [_view(never), _view(never), _view(350)], timeout=5) == 3
+
+
+def test_a_target_sentinel_never_reads_is_refused_naming_why(monkeypatch):
+    with pytest.raises(SwitchoverError) as error:
+        _pick_with_sentinel_views(monkeypatch, [_view(45000)], timeout=0.3)
+    assert error.value.message == ('10.0.0.1:26379 has read no INFO from 10.0.0.2:6379 for 45000 ms (info-refresh); '
+                                   'Sentinel would not promote it (NOGOODSLAVE). Check that Sentinel reaches it; '
+                                   'nothing was switched')
