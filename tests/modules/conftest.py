@@ -5,7 +5,7 @@
 
 from __future__ import annotations
 
-from harness import cluster, fleet, run_module, run_module_raw  # noqa: F401  pylint: disable=unused-import
+from harness import cluster, fleet, node_tmpdir, run_module, run_module_raw  # noqa: F401  pylint: disable=unused-import
 
 
 def pytest_configure(config):

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import os
+import pathlib
 import shutil
 import signal
 import socket
@@ -209,6 +210,19 @@ def fleet():
 
 
 FAST = ['repl-diskless-sync-delay 0']
+
+
+@pytest.fixture
+def node_tmpdir(monkeypatch):
+    """TMPDIR of the managed node (this machine) for one test, to find what a playbook leaves there. Short, under
+    /tmp: ansible-core 2.21 puts its local RPC server's unix socket under TMPDIR, and a socket path over 107 bytes
+    (a pytest tmp_path under an xdist worker) stops ansible-playbook with "Local RPC server did not start"."""
+    path = tempfile.mkdtemp(prefix='ro-', dir='/tmp')
+    monkeypatch.setenv('TMPDIR', path)
+    try:
+        yield pathlib.Path(path)
+    finally:
+        shutil.rmtree(path, ignore_errors=True)
 
 
 @pytest.fixture

@@ -53,12 +53,10 @@ def trio(fleet):
 
 @pytest.mark.long
 @pytest.mark.oldest
-def test_backup_from_the_replica_with_its_manifest_keeping_the_newest(trio, tmp_path, monkeypatch):
+def test_backup_from_the_replica_with_its_manifest_keeping_the_newest(trio, tmp_path, node_tmpdir):
     primary, replica, sentinel = trio
     # The node's temporary directory (the node is this machine): the copy made there is removed, in check mode too.
-    node_tmp = tmp_path / 'node-tmp'
-    node_tmp.mkdir()
-    monkeypatch.setenv('TMPDIR', str(node_tmp))
+    node_tmp = node_tmpdir
     hosts = inventory(tmp_path, primary, [replica], sentinel)
     store = tmp_path / 'store'
 

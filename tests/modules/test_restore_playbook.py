@@ -21,7 +21,7 @@ PLAYBOOK = os.path.join(os.path.dirname(BACKUP), 'restore.yml')
 
 @pytest.mark.long
 @pytest.mark.oldest
-def test_refusals_and_the_plan_change_nothing(trio, tmp_path, monkeypatch):  # pylint: disable=redefined-outer-name
+def test_refusals_and_the_plan_change_nothing(trio, tmp_path, node_tmpdir):  # pylint: disable=redefined-outer-name
     primary, replica, sentinel = trio
     hosts = inventory(tmp_path, primary, [replica], sentinel)
     store = tmp_path / 'store'
@@ -30,9 +30,7 @@ def test_refusals_and_the_plan_change_nothing(trio, tmp_path, monkeypatch):  # p
     backup = glob.glob(str(store / '*.rdb'))[0]
     pids = [instance.client().info('server')['process_id'] for instance in (primary, replica, sentinel)]
     # The primary's temporary directory (the primary is this machine): the copy made there must not stay.
-    node_tmp = tmp_path / 'node-tmp'
-    node_tmp.mkdir()
-    monkeypatch.setenv('TMPDIR', str(node_tmp))
+    node_tmp = node_tmpdir
 
     def run(extra, check=False):
         return run_playbook_file(PLAYBOOK, hosts, extra, check=check, callback='default')
