@@ -86,12 +86,22 @@ _value:
 
 from ansible.errors import AnsibleFilterError
 
+from ansible_collections.redis_ops.replication.plugins.module_utils.redis_info import (
+    cached_resolver,
+    find_endpoint,
+    format_address,
+)
+
+# Sentinels and replicas report addresses, the inventory may hold names: each name is resolved once per run.
+_RESOLVE = cached_resolver()
+
 
 def _node_at(nodes: list, address: str, port) -> dict | None:
-    for node in nodes:
-        if str(node.get('address')) == str(address) and int(node.get('port')) == int(port):
-            return node
-    return None
+    return find_endpoint(nodes, address, int(port), _RESOLVE)
+
+
+def _same_endpoint(a: tuple, b: tuple) -> bool:
+    return find_endpoint([dict(address=a[0], port=int(a[1]))], b[0], int(b[1]), _RESOLVE) is not None
 
 
 def _result(node: dict, source: str, agreeing: int = 0, configured: int = 0) -> dict:
@@ -111,7 +121,7 @@ def _sentinel_views(sentinels: list, master_name: str) -> dict:
 
 
 def _described(views: dict) -> str:
-    return ', '.join('%s says %s:%s' % (host, view[0], view[1]) for host, view in sorted(views.items()))
+    return ', '.join('%s says %s' % (host, format_address(*view)) for host, view in sorted(views.items()))
 
 
 def _leading_view(views: dict, master_name: str) -> tuple:
@@ -138,31 +148,31 @@ def _from_sentinels(nodes: list, sentinels: list, master_name: str, unreachable:
     node = _node_at(nodes, *best)
     if node is None and unreachable:
         raise AnsibleFilterError(
-            '%d of the %d configured Sentinels (%s) agree that the primary of %s is %s:%s, which is none of the '
+            '%d of the %d configured Sentinels (%s) agree that the primary of %s is %s, which is none of the '
             'data nodes that could be reached; %s unreachable, so nothing is converged: bring the primary\'s host '
             'back, or wait until the Sentinels fail over to a reachable node'
             % (count, len(sentinels), ', '.join(sorted(h for h, v in views.items() if v == best)), master_name,
-               best[0], best[1], ', '.join(sorted(unreachable)) + (' is' if len(unreachable) == 1 else ' are')))
+               format_address(*best), ', '.join(sorted(unreachable)) + (' is' if len(unreachable) == 1 else ' are')))
     if node is None:
         raise AnsibleFilterError(
-            'the Sentinels (%s) agree that the primary of %s is %s:%s, which is not a data node of this inventory'
-            % (', '.join(sorted(views)), master_name, best[0], best[1]))
+            'the Sentinels (%s) agree that the primary of %s is %s, which is not a data node of this inventory'
+            % (', '.join(sorted(views)), master_name, format_address(*best)))
     return _result(node, 'sentinel', count, len(sentinels))
 
 
 def _from_replication(nodes: list) -> dict | None:
-    followed = set()
+    followed = []
     for node in nodes:
         facts = node.get('facts') or {}
         if facts.get('role') == 'replica' and facts.get('primary_host') is not None:
-            followed.add((str(facts['primary_host']), int(facts['primary_port'])))
+            followed.append(dict(address=str(facts['primary_host']), port=int(facts['primary_port'])))
     primaries = [node for node in nodes
                  if (node.get('facts') or {}).get('role') == 'primary' and
-                 (str(node['address']), int(node['port'])) in followed]
+                 find_endpoint(followed, node['address'], int(node['port']), _RESOLVE) is not None]
     if len(primaries) > 1:
         raise AnsibleFilterError(
             'several nodes are primaries with replicas: %s; the fleet is split, resolve it before running the '
-            'playbook again' % ', '.join('%s (%s:%s)' % (n['host'], n['address'], n['port']) for n in primaries))
+            'playbook again' % ', '.join('%s (%s)' % (n['host'], format_address(n['address'], n['port'])) for n in primaries))
     return _result(primaries[0], 'replication') if primaries else None
 
 
@@ -179,14 +189,14 @@ def _check_minority(found: dict, sentinels: list, master_name: str) -> None:
     if not views:
         return
     best, count = _leading_view(views, master_name)
-    if best != (found['address'], found['port']):
+    if not _same_endpoint(best, (found['address'], found['port'])):
         raise AnsibleFilterError(
             'only %d of the %d configured Sentinels name a primary of %s (%s), not a majority of all of them, and '
-            'the %s names %s (%s:%s) instead; the current primary is not certain: bring the other Sentinels back '
+            'the %s names %s (%s) instead; the current primary is not certain: bring the other Sentinels back '
             'or resolve the difference before running the playbook again'
             % (count, len(sentinels), master_name, _described(views),
                'replication state' if found['source'] == 'replication' else 'inventory', found['host'],
-               found['address'], found['port']))
+               format_address(found['address'], found['port'])))
 
 
 def current_primary(nodes, inventory_primary, sentinels=None, master_name='mymaster', unreachable=None):

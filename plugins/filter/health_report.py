@@ -152,26 +152,19 @@ _value:
           elements: str
 '''
 
-import functools
-
 from ansible.errors import AnsibleFilterError
 
-from ansible_collections.redis_ops.replication.plugins.module_utils.redis_info import format_address, resolve_addresses
+from ansible_collections.redis_ops.replication.plugins.module_utils.redis_info import (
+    cached_resolver,
+    find_endpoint,
+    format_address,
+)
 
 VIEW_VAR = '_redis_health_view'
 
 
-@functools.lru_cache(maxsize=256)
-def _addresses(host: str) -> frozenset:
-    return frozenset(resolve_addresses(host))
-
-
-def _same_address(address_a, address_b) -> bool:
-    """same_address of module_utils, with each name resolved once per run (the report compares many pairs)."""
-    if address_a is None or address_b is None:
-        return False
-    left, right = str(address_a).strip('[]').lower(), str(address_b).strip('[]').lower()
-    return left == right or bool(_addresses(left) & _addresses(right))
+# Each name is resolved once per run: the report compares many pairs.
+_RESOLVE = cached_resolver()
 
 
 def _port(value):
@@ -222,14 +215,7 @@ class _Fleet:
     def at(self, address, port) -> dict | None:
         if address is None or port is None:
             return None
-        candidates = [n for n in self.nodes if str(n['port']) == str(port)]
-        for node in candidates:
-            if str(node['address']) == str(address):
-                return node
-        for node in candidates:
-            if _same_address(node['address'], address):
-                return node
-        return None
+        return find_endpoint(self.nodes, address, port, _RESOLVE)
 
     def name(self, address, port) -> str:
         """'node3 (10.0.0.3:6379)' for a data node, '10.0.0.9:6379 (not a data node of the inventory)' otherwise."""

@@ -23,6 +23,7 @@ from ansible.module_utils.basic import missing_required_lib
 
 from ansible_collections.redis_ops.replication.plugins.module_utils.redis_info import (
     ServerInfo,
+    format_address,
     parse_info,
 )
 
@@ -170,10 +171,7 @@ def validate_connection_params(params: dict) -> None:
 def describe_target(params: dict) -> str:
     if params.get('login_unix_socket'):
         return 'unix socket %s' % params['login_unix_socket']
-    host = params['login_host']
-    if ':' in host:
-        host = '[%s]' % host
-    return '%s:%s' % (host, params['login_port'])
+    return format_address(params['login_host'], params['login_port'])
 
 
 def explain_redis_error(exc: Exception, target: str, command: str | None = None,

@@ -4,12 +4,13 @@
 """Parsing of raw Redis / Valkey / Sentinel replies, and server differences.
 
 This is a private API of the collection. Everything here is pure (no I/O
-except name resolution in ``same_address``), so it is unit-tested on
+except name resolution in ``same_address`` and ``find_endpoint``), so it is unit-tested on
 recorded replies as well as exercised against real servers.
 """
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import socket
 
@@ -244,13 +245,37 @@ def format_address(host, port) -> str:
     return '[%s]:%s' % (host, port) if ':' in host else '%s:%s' % (host, port)
 
 
-def same_address(host_a: str, host_b: str) -> bool:
-    """True when two host names or addresses name the same machine (hostname vs IP tolerated)."""
+def same_address(host_a: str, host_b: str, resolve=resolve_addresses) -> bool:
+    """True when two host names or addresses name the same machine (hostname vs IP tolerated).
+
+    ``resolve`` maps a name to its addresses; controller-side plugins pass a cached one (cached_resolver)."""
     if host_a is None or host_b is None:
         return False
     if str(host_a).strip('[]').lower() == str(host_b).strip('[]').lower():
         return True
-    return bool(resolve_addresses(host_a) & resolve_addresses(host_b))
+    return bool(set(resolve(host_a)) & set(resolve(host_b)))
+
+
+def cached_resolver(size: int = 256):
+    """resolve_addresses that asks the resolver once per name (for plugins comparing many pairs in one run)."""
+    @functools.lru_cache(maxsize=size)
+    def resolve(host) -> frozenset:
+        return frozenset(resolve_addresses(host))
+    return resolve
+
+
+def find_endpoint(entries, host, port, resolve=resolve_addresses, host_key: str = 'address', port_key: str = 'port'):
+    """The entry (a dict) at host:port, or None: the same spelling of the host first, then a name or address that
+    resolves to the same machine. Ports are compared as numbers or strings alike."""
+    candidates = [entry for entry in entries if str(entry.get(port_key)) == str(port)]
+    spelled = str(host).strip('[]').lower()
+    for entry in candidates:
+        if str(entry.get(host_key)).strip('[]').lower() == spelled:
+            return entry
+    for entry in candidates:
+        if same_address(entry.get(host_key), host, resolve):
+            return entry
+    return None
 
 
 def replication_warnings(status: dict, max_lag_seconds=None, min_replicas=None) -> list:
@@ -258,14 +283,14 @@ def replication_warnings(status: dict, max_lag_seconds=None, min_replicas=None) 
     warnings = []
     if status['role'] == 'replica':
         if status['link_status'] != 'up':
-            warnings.append('replica link to %s:%s is %s' % (
-                status['primary_host'], status['primary_port'], status['link_status']))
+            warnings.append('replica link to %s is %s' % (
+                format_address(status['primary_host'], status['primary_port']), status['link_status']))
         elif max_lag_seconds is not None and (status['last_io_seconds_ago'] or 0) > max_lag_seconds:
             warnings.append('no data from the primary for %ss (more than max_lag_seconds=%s)' % (
                 status['last_io_seconds_ago'], max_lag_seconds))
     if status['role'] == 'primary':
         for replica in status['replicas']:
-            where = '%s:%s' % (replica['ip'], replica['port'])
+            where = format_address(replica['ip'], replica['port'])
             if replica['state'] != 'online':
                 warnings.append('replica %s is in state %s' % (where, replica['state']))
             if max_lag_seconds is not None and replica['lag'] is not None and replica['lag'] > max_lag_seconds:

@@ -185,6 +185,7 @@ from ansible_collections.redis_ops.replication.plugins.module_utils.redis_common
 )
 from ansible_collections.redis_ops.replication.plugins.module_utils.redis_info import (
     config_get_to_dict,
+    format_address,
     replication_status,
     same_address,
 )
@@ -356,7 +357,7 @@ class ReplicaofManager:
                                  connect_timeout=min(self.params['connect_timeout'], 5.0),
                                  command_timeout=min(self.params['command_timeout'], 5.0)),
                             'primary_user', 'primary_auth')
-        where = '%s:%s' % (('[%s]' % host) if ':' in host else host, port)
+        where = format_address(host, port)
         try:
             try:
                 server = probe.server_info()

@@ -163,6 +163,26 @@ def test_instances_told_apart_by_port():
     assert current_primary(nodes, 'r') == decided('m', A, 'replication')
 
 
+def test_an_inventory_of_host_names_matches_the_addresses_the_cluster_reports():
+    # The inventory announces 'localhost'; Sentinels and replicas report the address it resolves to.
+    nodes = [node('a', 'localhost', 'replica', ('127.0.0.1', 6380), port=6379),
+             node('b', 'localhost', 'primary', port=6380)]
+    assert current_primary(nodes, 'a')['host'] == 'b'
+    sentinels = [sentinel('s1', '127.0.0.1', 6380), sentinel('s2', '127.0.0.1', 6380), sentinel('s3')]
+    assert current_primary(nodes, 'a', sentinels=sentinels) == decided('b', 'localhost', 'sentinel', port=6380,
+                                                                        agreeing=2, configured=3)
+    # Too few Sentinels to decide, naming the primary the replicas follow by its address: no contradiction.
+    few = [sentinel('s1', '127.0.0.1', 6380), sentinel('s2'), sentinel('s3')]
+    assert current_primary(nodes, 'a', sentinels=few)['host'] == 'b'
+
+
+def test_messages_write_ipv6_addresses_in_brackets():
+    nodes = [node('a', 'fe80::1'), node('b', 'fe80::2')]
+    sentinels = [sentinel('s1', 'fe80::9'), sentinel('s2', 'fe80::9'), sentinel('s3')]
+    with pytest.raises(AnsibleFilterError, match=r'is \[fe80::9\]:6379, which is not a data node'):
+        current_primary(nodes, 'a', sentinels=sentinels)
+
+
 def test_bad_input():
     with pytest.raises(AnsibleFilterError, match='non-empty list'):
         current_primary([], 'a')

@@ -19,6 +19,8 @@ from ansible_collections.redis_ops.replication.plugins.module_utils.redis_info i
     password_hash,
     replication_status,
     replication_warnings,
+    cached_resolver,
+    find_endpoint,
     same_address,
 )
 
@@ -84,8 +86,8 @@ def test_replica_in_full_sync():
 def test_warnings():
     primary = replication_status(parse_info(PRIMARY_INFO))
     warnings = replication_warnings(primary, max_lag_seconds=5, min_replicas=2)
-    assert 'replica fe80::1:6380 is in state wait_bgsave' in warnings
-    assert 'replica fe80::1:6380 lags 7s behind (more than max_lag_seconds=5)' in warnings
+    assert 'replica [fe80::1]:6380 is in state wait_bgsave' in warnings
+    assert 'replica [fe80::1]:6380 lags 7s behind (more than max_lag_seconds=5)' in warnings
     assert '1 replica(s) online, fewer than min_replicas=2' in warnings
     replica = replication_status(parse_info(REPLICA_INFO))
     assert replication_warnings(replica) == ['replica link to 10.0.0.1:6379 is down']
@@ -128,6 +130,36 @@ def test_same_address():
     assert same_address('[::1]', '::1')
     assert not same_address('127.0.0.1', '127.0.0.2')
     assert not same_address('127.0.0.1', None)
+
+
+def test_same_address_takes_a_resolver():
+    calls = []
+
+    def resolve(host):
+        calls.append(host)
+        return {'10.0.0.1'} if host in ('db1', '10.0.0.1') else {host}
+
+    assert same_address('db1', '10.0.0.1', resolve)
+    assert not same_address('db2', '10.0.0.1', resolve)
+    assert calls  # the resolver given was used, not the system's
+    assert same_address('DB1', 'db1', resolve=lambda host: pytest.fail('equal spellings need no resolver'))
+
+
+def test_cached_resolver_asks_once_per_name():
+    resolve = cached_resolver()
+    assert resolve('localhost') == resolve('localhost')
+    assert resolve.cache_info().misses == 1 and resolve.cache_info().hits == 1
+
+
+def test_find_endpoint_prefers_the_same_spelling_then_resolves():
+    entries = [dict(address='localhost', port=6379, name='by-name'), dict(address='127.0.0.1', port=6380, name='other-port'),
+               dict(address='127.0.0.1', port='6379', name='by-address')]
+    assert find_endpoint(entries, '127.0.0.1', 6379)['name'] == 'by-address'
+    assert find_endpoint(entries[:2], '127.0.0.1', 6379)['name'] == 'by-name'
+    assert find_endpoint(entries, '127.0.0.2', 6379) is None
+    assert find_endpoint(entries, 'localhost', 6381) is None
+    sentinel_replies = [dict(ip='::1', port=26379)]
+    assert find_endpoint(sentinel_replies, '[::1]', '26379', host_key='ip') is sentinel_replies[0]
 
 
 def test_primary_status_in_full():
