@@ -90,6 +90,7 @@ from ansible_collections.redis_ops.replication.plugins.module_utils.redis_info i
     cached_resolver,
     find_endpoint,
     format_address,
+    tally,
 )
 
 # Sentinels and replicas report addresses, the inventory may hold names: each name is resolved once per run.
@@ -126,10 +127,8 @@ def _described(views: dict) -> str:
 
 def _leading_view(views: dict, master_name: str) -> tuple:
     """The view most answering Sentinels hold and how many hold it; an error when no majority of them agrees."""
-    votes: dict = {}
-    for view in views.values():
-        votes[view] = votes.get(view, 0) + 1
-    best, count = max(votes.items(), key=lambda item: item[1])
+    best, voters = tally(views.items())[0]
+    count = len(voters)
     if count * 2 <= len(views):
         raise AnsibleFilterError(
             'the Sentinels disagree on the primary of %s and no majority exists: %s; resolve this before running '

@@ -158,6 +158,7 @@ from ansible_collections.redis_ops.replication.plugins.module_utils.redis_info i
     cached_resolver,
     find_endpoint,
     format_address,
+    tally,
 )
 
 VIEW_VAR = '_redis_health_view'
@@ -353,7 +354,7 @@ def _check_replicas(fleet: _Fleet, master, max_lag: int, ping_period: int, expec
 def _check_sentinels(hostvars, sentinel_hosts, fleet: _Fleet, master, master_name: str, problems) -> tuple:
     views = {}
     unread = []
-    says = {}
+    votes = []
     names = set()
     for host, view in _views(hostvars, sentinel_hosts).items():
         record = dict(address=None, ckquorum=None, num_other_sentinels=None, num_replicas=None, tilt=None)
@@ -382,7 +383,7 @@ def _check_sentinels(hostvars, sentinel_hosts, fleet: _Fleet, master, master_nam
         address = format_address(monitored.get('host'), monitored.get('port'))
         record.update(address=address, ckquorum=bool((monitored.get('ckquorum') or {}).get('ok')),
                       num_other_sentinels=monitored.get('num_other_sentinels'), num_replicas=monitored.get('num_replicas'))
-        says.setdefault((str(monitored.get('host')), str(monitored.get('port'))), []).append(host)
+        votes.append((host, (str(monitored.get('host')), str(monitored.get('port')))))
         down = [flag for flag in str(monitored.get('flags') or '').split(',') if flag in ('s_down', 'o_down')]
         if down:
             problems.append('Sentinel %s flags the master of %s (%s) as %s' % (label, name, address, ','.join(down)))
@@ -390,6 +391,7 @@ def _check_sentinels(hostvars, sentinel_hosts, fleet: _Fleet, master, master_nam
             problems.append('Sentinel %s: CKQUORUM %s failed: %s' % (
                 label, name, (monitored.get('ckquorum') or {}).get('message') or 'no reason given'))
 
+    says = dict(tally(votes))
     shown_name = ', '.join(sorted(names)) or master_name
 
     def described(address):

@@ -182,7 +182,7 @@ from ansible.plugins.lookup import LookupBase
 from ansible.utils.display import Display
 
 from ansible_collections.redis_ops.replication.plugins.module_utils.redis_common import connection_kwargs
-from ansible_collections.redis_ops.replication.plugins.module_utils.redis_info import format_address
+from ansible_collections.redis_ops.replication.plugins.module_utils.redis_info import format_address, tally
 
 try:
     import redis
@@ -293,14 +293,10 @@ def decide(name: str, sentinels: list, replies: dict, require: str) -> tuple:
     ``replies`` maps each Sentinel to its Reply. Raises AnsibleError when they disagree, when fewer
     than ``require`` answered, or when what they agree on is that the name is not monitored.
     """
-    by_value: dict = {}
-    failed = []
-    for sentinel in sentinels:
-        reply = replies[sentinel]
-        if reply.answered:
-            by_value.setdefault(reply.describe(), []).append(sentinel.label)
-        else:
-            failed.append('%s (%s)' % (sentinel.label, reply.error))
+    failed = ['%s (%s)' % (sentinel.label, replies[sentinel].error) for sentinel in sentinels
+              if not replies[sentinel].answered]
+    by_value = dict(tally((sentinel.label, replies[sentinel].describe()) for sentinel in sentinels
+                          if replies[sentinel].answered))
     unreachable = '; could not ask %s' % '; '.join(failed) if failed else ''
     if len(by_value) > 1:
         said = '; '.join('%s %s %s' % (_join(labels), 'says' if len(labels) == 1 else 'say', value)

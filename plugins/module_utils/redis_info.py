@@ -278,6 +278,16 @@ def find_endpoint(entries, host, port, resolve=resolve_addresses, host_key: str 
     return None
 
 
+def tally(votes) -> list:
+    """What voters say, counted: ``[(value, [voter, ...]), ...]`` from ``(voter, value)`` pairs, the value most voters
+    hold first (a tie: the value said first). How every part of the collection counts what Sentinels agree on (the
+    current-primary rule, the health report, the lookup, the switchover); each then applies its own rule to it."""
+    groups: dict = {}
+    for voter, value in votes:
+        groups.setdefault(value, []).append(voter)
+    return sorted(groups.items(), key=lambda item: -len(item[1]))
+
+
 def replication_warnings(status: dict, max_lag_seconds=None, min_replicas=None) -> list:
     """Health warnings for one data node, as the setup guide's lag check flags them."""
     warnings = []

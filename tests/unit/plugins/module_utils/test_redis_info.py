@@ -12,16 +12,17 @@ import pytest
 from ansible_collections.redis_ops.replication.plugins.module_utils.redis_info import (
     ServerInfo,
     acl_getuser_fields,
+    cached_resolver,
     config_get_to_dict,
+    find_endpoint,
     pairs_to_dict,
     parse_info,
     parse_version,
     password_hash,
     replication_status,
     replication_warnings,
-    cached_resolver,
-    find_endpoint,
     same_address,
+    tally,
 )
 
 PRIMARY_INFO = """# Replication\r
@@ -160,6 +161,13 @@ def test_find_endpoint_prefers_the_same_spelling_then_resolves():
     assert find_endpoint(entries, 'localhost', 6381) is None
     sentinel_replies = [dict(ip='::1', port=26379)]
     assert find_endpoint(sentinel_replies, '[::1]', '26379', host_key='ip') is sentinel_replies[0]
+
+
+def test_tally_counts_the_most_held_value_first_and_keeps_ties_in_order():
+    votes = [('s1', ('10.0.0.1', 6379)), ('s2', ('10.0.0.2', 6379)), ('s3', ('10.0.0.2', 6379))]
+    assert tally(votes) == [(('10.0.0.2', 6379), ['s2', 's3']), (('10.0.0.1', 6379), ['s1'])]
+    assert tally([('a', 'x'), ('b', 'y')]) == [('x', ['a']), ('y', ['b'])]
+    assert tally(iter([])) == []
 
 
 def test_primary_status_in_full():
