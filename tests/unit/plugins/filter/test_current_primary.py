@@ -169,8 +169,8 @@ def test_an_inventory_of_host_names_matches_the_addresses_the_cluster_reports():
              node('b', 'localhost', 'primary', port=6380)]
     assert current_primary(nodes, 'a')['host'] == 'b'
     sentinels = [sentinel('s1', '127.0.0.1', 6380), sentinel('s2', '127.0.0.1', 6380), sentinel('s3')]
-    assert current_primary(nodes, 'a', sentinels=sentinels) == decided('b', 'localhost', 'sentinel', port=6380,
-                                                                        agreeing=2, configured=3)
+    expected = decided('b', 'localhost', 'sentinel', port=6380, agreeing=2, configured=3)
+    assert current_primary(nodes, 'a', sentinels=sentinels) == expected
     # Too few Sentinels to decide, naming the primary the replicas follow by its address: no contradiction.
     few = [sentinel('s1', '127.0.0.1', 6380), sentinel('s2'), sentinel('s3')]
     assert current_primary(nodes, 'a', sentinels=few)['host'] == 'b'
