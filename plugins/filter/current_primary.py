@@ -90,6 +90,7 @@ from ansible_collections.redis_ops.replication.plugins.module_utils.redis_info i
     cached_resolver,
     find_endpoint,
     format_address,
+    same_address,
     tally,
 )
 
@@ -102,7 +103,7 @@ def _node_at(nodes: list, address: str, port) -> dict | None:
 
 
 def _same_endpoint(a: tuple, b: tuple) -> bool:
-    return find_endpoint([dict(address=a[0], port=int(a[1]))], b[0], int(b[1]), _RESOLVE) is not None
+    return int(a[1]) == int(b[1]) and same_address(a[0], b[0], _RESOLVE)
 
 
 def _result(node: dict, source: str, agreeing: int = 0, configured: int = 0) -> dict:

@@ -281,7 +281,7 @@ def find_endpoint(entries, host, port, resolve=resolve_addresses, host_key: str 
 def tally(votes) -> list:
     """What voters say, counted: ``[(value, [voter, ...]), ...]`` from ``(voter, value)`` pairs, the value most voters
     hold first (a tie: the value said first). How every part of the collection counts what Sentinels agree on (the
-    current-primary rule, the health report, the lookup, the switchover); each then applies its own rule to it."""
+    current-primary rule, the health report, the sentinel_master lookup); each then applies its own rule to it."""
     groups: dict = {}
     for voter, value in votes:
         groups.setdefault(value, []).append(voter)
