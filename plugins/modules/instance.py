@@ -21,8 +21,8 @@ description:
     (the distribution's default units, which hold the default ports), then starts the unit. It enables the unit.
   - It never restarts a running instance. RV(restart_required) says whether a change needs one (the unit file, or a
     directive that cannot change live); the roles restart one node at a time, replicas first.
-  - A converged instance costs one round trip, where the separate tasks cost four (state, files, configuration,
-    service).
+  - A converged instance costs one round trip, where the separate tasks cost five (state, files, configuration,
+    service, and replication or monitor).
 author:
   - Redis Ops Team (@redis-ops)
 extends_documentation_fragment:
@@ -138,6 +138,80 @@ options:
         elements: str
         default: [port, bind, tls-port, tls-cert-file, tls-key-file, tls-ca-cert-file, tls-ca-cert-dir, unixsocket,
                   unixsocketperm, dir, dbfilename, appenddirname, supervised, daemonize, pidfile, logfile]
+  replicaof:
+    description:
+      - The primary this data node must replicate from, applied as M(redis_ops.replication.replicaof) applies it
+        (nothing is sent when it replicates from there already; C(REPLICAOF) and C(CONFIG REWRITE) otherwise), after
+        the unit runs. Left alone when not given (a primary, or a Sentinel).
+      - Uses the connection options. C(masterauth) and C(masteruser) are not managed here; put them in O(config).
+      - In check mode, while the unit does not run, nothing is asked and RV(replication) is empty.
+    type: dict
+    suboptions:
+      host:
+        description: Host name or IP address of the primary.
+        type: str
+        required: true
+      port:
+        description: Port of the primary.
+        type: int
+        required: true
+      wait_for_sync:
+        description: Wait until the link to the primary is up and no sync is in progress.
+        type: bool
+        default: true
+      wait_timeout:
+        description: Seconds to wait for the sync; the module fails when it is not over by then.
+        type: int
+        default: 60
+  monitor:
+    description:
+      - The primary this Sentinel must monitor, applied as M(redis_ops.replication.sentinel_monitor) applies it, after
+        the unit runs. A primary that Sentinel moved to another address by a failover is kept (RV(monitor) says
+        C(address_differs)); settings and C(auth-pass) are set where they differ. Left alone when not given.
+      - Uses the connection options (those of the Sentinel).
+      - In check mode, while the unit does not run, nothing is asked and RV(monitor) is empty.
+      - Not applied while a restart is due (the unit ran and its unit file or O(config) changed), because Sentinel
+        rewrites its file from what it runs on every change, which would undo the file its restart is to read.
+        RV(monitor_deferred) is then V(true); apply it after the restart with M(redis_ops.replication.sentinel_monitor).
+    type: dict
+    suboptions:
+      name:
+        description: The name the primary is monitored under (C(sentinel monitor <name> ...)).
+        type: str
+        required: true
+      host:
+        description: Address of the primary, used when the name is not monitored yet.
+        type: str
+        required: true
+      port:
+        description: Port of the primary.
+        type: int
+        required: true
+      quorum:
+        description: Sentinels that must agree that the primary is down.
+        type: int
+        required: true
+      auth_user:
+        description: ACL user Sentinel logs in as on the data nodes (C(auth-user)); requires O(monitor.auth_pass).
+        type: str
+      auth_pass:
+        description: Password Sentinel logs in with on the data nodes (C(auth-pass)). Never shown.
+        type: str
+      down_after_milliseconds:
+        description: C(down-after-milliseconds); unchanged when not given.
+        type: int
+      failover_timeout:
+        description: C(failover-timeout); unchanged when not given.
+        type: int
+      parallel_syncs:
+        description: C(parallel-syncs); unchanged when not given.
+        type: int
+      notification_script:
+        description: C(notification-script); unchanged when not given.
+        type: str
+      client_reconfig_script:
+        description: C(client-reconfig-script); unchanged when not given.
+        type: str
   apply_live:
     description:
       - Set the differing directives of O(config) on the running server with C(CONFIG SET) (data nodes), using the
@@ -169,7 +243,7 @@ seealso:
 '''
 
 EXAMPLES = r'''
-- name: Converge the data node on 6379
+- name: Converge the replica on 6379
   redis_ops.replication.instance:
     unit: redis-6379.service
     unit_content: "{{ lookup('ansible.builtin.template', 'server.service.j2') }}"
@@ -183,6 +257,7 @@ EXAMPLES = r'''
       group: redis
       mode: "0640"
     stop_units: [redis-server.service]
+    replicaof: {host: 10.0.0.1, port: 6379, wait_timeout: 120}
     login_port: 6379
     login_password: "{{ redis_password }}"
   register: instance
@@ -208,6 +283,15 @@ EXAMPLES = r'''
       mode: "0640"
     apply_live: false
     stop_units: [redis-sentinel.service]
+    monitor:
+      name: mymaster
+      host: 10.0.0.1
+      port: 6379
+      quorum: 2
+      auth_pass: "{{ redis_password }}"
+    login_port: 26379
+    login_user: default
+    login_password: "{{ redis_sentinel_password }}"
 '''
 
 RETURN = r'''
@@ -262,6 +346,26 @@ enabled_now:
   description: Whether the unit was (or would be) enabled because it was not.
   returned: always
   type: bool
+replication:
+  description: What M(redis_ops.replication.replicaof) returns for O(replicaof) (C(changed), C(commands), C(role),
+    C(primary_host), C(primary_port), C(link_status), C(persisted), C(server)); empty when O(replicaof) is not given,
+    or in check mode while the unit does not run.
+  returned: always
+  type: dict
+  sample: {changed: false, commands: [], role: replica, primary_host: 10.0.0.1, primary_port: 6379, link_status: up,
+           persisted: false}
+monitor:
+  description: What M(redis_ops.replication.sentinel_monitor) returns for O(monitor) (C(changed), C(commands),
+    C(current_host), C(current_port), C(address_differs), C(master), C(reset)); empty when O(monitor) is not given, or
+    in check mode while the unit does not run.
+  returned: always
+  type: dict
+  sample: {changed: false, commands: [], current_host: 10.0.0.2, current_port: 6379, address_differs: true,
+           reset: false}
+monitor_deferred:
+  description: Whether O(monitor) was given but left for after the restart that is due (see O(monitor)).
+  returned: always
+  type: bool
 stopped_units:
   description: The units of O(stop_units) that were (or would be) stopped or disabled.
   returned: always
@@ -272,8 +376,9 @@ stopped_units:
 
 import os
 import re
+import time
 
-from ansible.module_utils.basic import AnsibleModule
+from ansible.module_utils.basic import AnsibleModule, missing_required_lib
 from ansible.module_utils.common.text.converters import to_native
 from ansible_collections.redis_ops.replication.plugins.module_utils.config_apply import (
     DEFAULT_RESTART_DIRECTIVES,
@@ -282,11 +387,17 @@ from ansible_collections.redis_ops.replication.plugins.module_utils.config_apply
 from ansible_collections.redis_ops.replication.plugins.module_utils.config_file import ConfigSyntaxError, parse_directives
 from ansible_collections.redis_ops.replication.plugins.module_utils.instance_files import InstanceFiles, files_argument_spec
 from ansible_collections.redis_ops.replication.plugins.module_utils.redis_common import (
+    REDIS_IMPORT_ERROR,
+    RedisClient,
     RedisOpsError,
     check_file_path,
     connection_argument_spec,
+    is_unreachable,
     module_kwargs,
+    validate_connection_params,
 )
+from ansible_collections.redis_ops.replication.plugins.module_utils.replicaof import ReplicaofManager
+from ansible_collections.redis_ops.replication.plugins.module_utils.sentinel_monitor import SentinelMonitorManager
 
 UNIT_NAME = re.compile(r'^[A-Za-z0-9:_.\\@-]+\.(service|socket|target|timer)$')
 RUNNING = ('active', 'activating', 'reloading')
@@ -341,13 +452,31 @@ class Instance:
             diffs.append(dict(before_header=unit, after_header=unit, before=dict(state=state.get('ActiveState', '')),
                               after=dict(state='active')))
 
+        replication, monitor = {}, {}
+        reachable = was_active or not self.module.check_mode
+        if params['replicaof'] is not None and reachable:
+            replication = self._replicate(changed=bool(changed_paths or stopped or started or enabled_now))
+            if 'diff' in replication:
+                diffs.append(dict(replication.pop('diff'), before_header='replication', after_header='replication'))
+        # Sentinel rewrites its file from what it runs on every change: a MONITOR or SET now would undo the new file
+        # that its restart is about to read. With a restart due, the monitor is left to the caller, after it.
+        restart_due = was_active and (unit_changed or (params['config'] is not None and
+                                                       params['config']['path'] in changed_paths))
+        monitor_deferred = params['monitor'] is not None and restart_due
+        if params['monitor'] is not None and reachable and not restart_due:
+            monitor = self._monitor(changed=bool(changed_paths or stopped or started or enabled_now))
+            if 'diff' in monitor:
+                diffs.append(dict(monitor.pop('diff'), before_header='monitor', after_header='monitor'))
+
         restart = list(config.get('restart_directives', []))
         result = dict(
-            changed=bool(changed_paths or stopped or started or enabled_now),
+            changed=bool(changed_paths or stopped or started or enabled_now or replication.get('changed') or
+                         monitor.get('changed')),
             was_active=was_active, unit_changed=unit_changed, changed_paths=changed_paths,
             created_paths=created_paths, config=config, restart_directives=restart,
             restart_required=was_active and (unit_changed or bool(restart)),
             daemon_reloaded=unit_changed, started=started, enabled_now=enabled_now, stopped_units=stopped,
+            replication=replication, monitor=monitor, monitor_deferred=monitor_deferred,
         )
         if self.module._diff and diffs:
             result['diff'] = diffs
@@ -395,6 +524,56 @@ class Instance:
         except ConfigSyntaxError as exc:
             self.module.fail_json(msg='config.content: %s; nothing was changed' % exc)
         return {}  # not reached: fail_json exits
+
+    def _replicate(self, changed: bool) -> dict:
+        """REPLICAOF as the replicaof module does it."""
+        wanted = self.params['replicaof']
+        options = {name: self.params[name] for name in connection_argument_spec()}
+        options.update(state='replica', primary_host=wanted['host'], primary_port=wanted['port'], primary_user=None,
+                       primary_auth=None, persist=True, wait_for_sync=wanted['wait_for_sync'],
+                       wait_timeout=wanted['wait_timeout'])
+        return self._manage('replicaof', ReplicaofManager, options, changed)
+
+    def _monitor(self, changed: bool) -> dict:
+        """SENTINEL MONITOR and SET as the sentinel_monitor module does them."""
+        options = {name: self.params[name] for name in connection_argument_spec()}
+        options.update(self.params['monitor'], state='present', update_password='always', force_address=False,
+                       reset_stale=False)
+        return self._manage('monitor', SentinelMonitorManager, options, changed)
+
+    def _manage(self, what: str, manager, options: dict, changed: bool) -> dict:
+        """Run one of the shared managers on the running unit, its failures prefixed with what."""
+        if REDIS_IMPORT_ERROR is not None:
+            missing = missing_required_lib('redis (redis-py; python3-redis on Debian)')
+            self.module.fail_json(msg='%s: %s' % (what, missing), changed=changed)
+        client = self._connect(what, options, changed)
+        try:
+            return manager(self.module, client, options).run()
+        except RedisOpsError as exc:
+            details = dict(exc.details)
+            details['changed'] = changed or bool(details.get('changed'))
+            self.module.fail_json(msg='%s: %s' % (what, exc.message), **details)
+        finally:
+            client.close()
+        return {}  # not reached: fail_json exits
+
+    def _connect(self, what: str, options: dict, changed: bool) -> RedisClient:
+        """A client of the instance; one that was just started gets ten seconds to listen."""
+        deadline = time.monotonic() + 10
+        while True:
+            try:
+                validate_connection_params(options)
+                client = RedisClient(options)
+            except RedisOpsError as exc:
+                self.module.fail_json(msg='%s: %s' % (what, exc.message), changed=changed)
+            try:
+                client.call('PING')
+                return client
+            except RedisOpsError as exc:
+                client.close()
+                if not (is_unreachable(exc) and time.monotonic() < deadline):
+                    self.module.fail_json(msg='%s: %s' % (what, exc.message), changed=changed)
+            time.sleep(0.2)
 
     def _show(self, unit: str) -> dict:
         rc, out, err = self.module.run_command([self.systemctl, 'show', unit,
@@ -458,11 +637,30 @@ def main() -> None:
             mode=dict(type='raw'),
             restart_directives=dict(type='list', elements='str', default=list(DEFAULT_RESTART_DIRECTIVES)),
         )),
+        replicaof=dict(type='dict', options=dict(
+            host=dict(type='str', required=True),
+            port=dict(type='int', required=True),
+            wait_for_sync=dict(type='bool', default=True),
+            wait_timeout=dict(type='int', default=60),
+        )),
+        monitor=dict(type='dict', options=dict(
+            name=dict(type='str', required=True),
+            host=dict(type='str', required=True),
+            port=dict(type='int', required=True),
+            quorum=dict(type='int', required=True),
+            auth_user=dict(type='str'),
+            auth_pass=dict(type='str', no_log=True),
+            down_after_milliseconds=dict(type='int'),
+            failover_timeout=dict(type='int'),
+            parallel_syncs=dict(type='int'),
+            notification_script=dict(type='str'),
+            client_reconfig_script=dict(type='str'),
+        )),
         apply_live=dict(type='bool', default=True),
         stop_units=dict(type='list', elements='str', default=[]),
         enabled=dict(type='bool', default=True),
     )
-    module = AnsibleModule(**module_kwargs(argument_spec))
+    module = AnsibleModule(**module_kwargs(argument_spec, mutually_exclusive=[('replicaof', 'monitor')]))
     module.exit_json(**Instance(module).run())
 
 

@@ -17,7 +17,7 @@ import signal
 
 import pytest
 import redis
-from harness import PASSWORD, free_port, wait_until
+from harness import PASSWORD, SENTINEL_PASSWORD, free_port, wait_until
 
 FAKE_BIN = str(pathlib.Path(__file__).parent / 'fake_systemd')
 REDIS_SERVER = '/usr/bin/redis-server'
@@ -69,9 +69,12 @@ def unit_text(conf: pathlib.Path, binary: str = REDIS_SERVER) -> str:
         binary, conf)
 
 
-def config_text(port: int, data: pathlib.Path, maxmemory: str = '100mb', bind: str = '127.0.0.1') -> str:
-    return '\n'.join(['port %d' % port, 'bind %s' % bind, 'dir %s' % data, 'logfile ""', 'daemonize no',
-                      'save ""', 'appendonly no', 'requirepass %s' % PASSWORD, 'maxmemory %s' % maxmemory]) + '\n'
+def config_text(port: int, data: pathlib.Path, maxmemory: str = '100mb', bind: str = '127.0.0.1',
+                replicaof: int | None = None) -> str:
+    lines = ['replicaof 127.0.0.1 %d' % replicaof] if replicaof else []
+    lines += ['port %d' % port, 'bind %s' % bind, 'dir %s' % data, 'logfile ""', 'daemonize no', 'save ""',
+              'appendonly no', 'requirepass %s' % PASSWORD, 'masterauth %s' % PASSWORD, 'maxmemory %s' % maxmemory]
+    return '\n'.join(lines) + '\n'
 
 
 def instance_args(tmp_path, systemd, port: int, **config) -> dict:
@@ -178,3 +181,96 @@ def test_refusals_change_nothing(tmp_path, systemd, run_module):
     syntax = run_module('instance', args)
     assert syntax.failed and syntax['msg'].startswith('config.content: '), syntax.result
     assert not (tmp_path / 'etc').exists() and systemd.calls() == [], 'something was laid out or started'
+
+
+@pytest.mark.skipif(not os.path.exists(REDIS_SERVER), reason='needs redis-server (make deps-servers)')
+def test_a_replica_follows_its_primary_and_waits_for_the_sync(tmp_path, systemd, run_module, fleet):
+    primary = fleet.redis()
+    primary.client().set('before', 'sync')
+    port = free_port()
+
+    def replica_args(primary_port: int, wait_timeout: int = 30) -> dict:
+        # As the role does it: the file names the primary (a restarted replica comes back as one), and so does
+        # replicaof.
+        return dict(instance_args(tmp_path, systemd, port, replicaof=primary_port),
+                    replicaof=dict(host='127.0.0.1', port=primary_port, wait_timeout=wait_timeout))
+
+    checked = run_module('instance', replica_args(primary.port), check=True)
+    assert checked['started'] is True and checked['replication'] == {}, checked.result
+
+    first = run_module('instance', replica_args(primary.port))
+    assert not first.failed and first['started'] is True, first.result
+    replication = first['replication']
+    assert replication['role'] == 'replica' and replication['link_status'] == 'up', replication
+    assert replication['changed'] is False and replication['commands'] == [], 'the file named the primary already'
+    assert client(port).get('before') == 'sync', 'the task returned before the initial sync was over'
+    systemd.calls()
+
+    again = run_module('instance', replica_args(primary.port))
+    assert not again.failed and again['changed'] is False and again['replication']['changed'] is False, again.result
+    assert systemd.calls() == []
+
+    client(port).replicaof('NO', 'ONE')  # by hand, not saved: the file still names the primary
+    back = run_module('instance', replica_args(primary.port))
+    assert not back.failed and back['changed'] is True and back['config']['directives'] == [], back.result
+    assert back['replication']['commands'] == ['REPLICAOF 127.0.0.1 %d' % primary.port, 'CONFIG REWRITE']
+    assert back['replication']['link_status'] == 'up' and client(port).role()[0] == 'slave'
+
+    nowhere = free_port()
+    elsewhere = run_module('instance', replica_args(nowhere, wait_timeout=1))
+    assert elsewhere.failed and elsewhere['msg'].startswith('replicaof: '), elsewhere.result
+    assert elsewhere['changed'] is True, 'a replica pointed elsewhere must say it changed'
+    assert client(port).info('replication')['master_port'] == nowhere
+
+
+def sentinel_args(tmp_path, systemd, port: int, primary_port: int, extra: tuple = (), down_after: int = 5000) -> dict:
+    conf_dir = tmp_path / 'etc' / ('sentinel-%d' % port)
+    lines = ['port %d' % port, 'bind 127.0.0.1', 'dir %s' % conf_dir, 'logfile ""', 'daemonize no',
+             'requirepass %s' % SENTINEL_PASSWORD] + list(extra)
+    return dict(
+        unit='sentinel-%d.service' % port, unit_dir=str(systemd.unit_dir),
+        unit_content=unit_text(conf_dir / 'sentinel.conf', binary='/usr/bin/redis-sentinel'),
+        directories=[dict(path=str(conf_dir), mode='0750')],
+        config=dict(path=str(conf_dir / 'sentinel.conf'), content='\n'.join(lines) + '\n', strategy='merge'),
+        apply_live=False,
+        monitor=dict(name='cache', host='127.0.0.1', port=primary_port, quorum=1, auth_pass=PASSWORD,
+                     down_after_milliseconds=down_after),
+        login_port=port, login_user='default', login_password=SENTINEL_PASSWORD)
+
+
+def sentinel_client(port: int) -> redis.Redis:
+    return redis.Redis(port=port, password=SENTINEL_PASSWORD, decode_responses=True, socket_timeout=2)
+
+
+@pytest.mark.skipif(not os.path.exists('/usr/bin/redis-sentinel'), reason='needs redis-sentinel (make deps-servers)')
+def test_a_sentinel_monitors_once_and_not_before_its_restart(tmp_path, systemd, run_module, fleet):
+    primary = fleet.redis()
+    port = free_port()
+
+    first = run_module('instance', sentinel_args(tmp_path, systemd, port, primary.port))
+    assert not first.failed and first['started'] is True, first.result
+    assert first['monitor']['changed'] is True and first['monitor_deferred'] is False, first['monitor']
+    assert first['monitor']['commands'][0] == 'SENTINEL MONITOR cache 127.0.0.1 %d 1' % primary.port
+    master = sentinel_client(port).sentinel_master('cache')
+    assert master['port'] == primary.port and master['down-after-milliseconds'] == 5000
+    systemd.calls()
+
+    again = run_module('instance', sentinel_args(tmp_path, systemd, port, primary.port))
+    assert not again.failed and again['changed'] is False, again.result
+    assert again['monitor']['changed'] is False and again['config']['directives'] == [] and systemd.calls() == []
+
+    # A static setting (needs the restart the caller makes) and a monitor setting in the same run: the monitor waits,
+    # because Sentinel would write its running settings over the new file.
+    conf = tmp_path / 'etc' / ('sentinel-%d' % port) / 'sentinel.conf'
+    both = run_module('instance', sentinel_args(tmp_path, systemd, port, primary.port,
+                                                extra=('sentinel announce-hostnames yes',), down_after=7000))
+    assert not both.failed and both['restart_required'] is True and both['monitor_deferred'] is True, both.result
+    assert 'sentinel announce-hostnames yes' in conf.read_text(), 'Sentinel wrote its running settings over the file'
+    assert both['monitor'] == {} and systemd.calls() == []
+    assert sentinel_client(port).sentinel_master('cache')['down-after-milliseconds'] == 5000
+
+    moved = run_module('sentinel_monitor', dict(name='cache', host='127.0.0.1', port=primary.port, quorum=1,
+                                                auth_pass=PASSWORD, down_after_milliseconds=7000, login_port=port,
+                                                login_user='default', login_password=SENTINEL_PASSWORD))
+    assert not moved.failed and moved['changed'] is True, moved.result
+    assert sentinel_client(port).sentinel_master('cache')['down-after-milliseconds'] == 7000

@@ -14,7 +14,7 @@ from __future__ import annotations
 import pytest
 
 from ansible_collections.redis_ops.replication.plugins.module_utils.redis_info import ServerInfo
-from ansible_collections.redis_ops.replication.plugins.modules.replicaof import ReplicaofManager
+from ansible_collections.redis_ops.replication.plugins.module_utils.replicaof import ReplicaofManager
 
 
 class FakeModule:
@@ -55,7 +55,8 @@ def test_primary_user_is_sent_as_masteruser_which_every_server_accepts(flavor, v
     # The probe of the primary (is it a Redis data node?) is proven on real servers in tests/modules.
     monkeypatch.setattr(ReplicaofManager, '_probe_primary', lambda self, host, port: None)
     server = RecordedServer(flavor, version)
-    result = ReplicaofManager(FakeModule(primary_user='replicator'), server).run()
+    module = FakeModule(primary_user='replicator')
+    result = ReplicaofManager(module, server, module.params).run()
     assert server.sent == ['CONFIG SET masteruser replicator', 'REPLICAOF 10.0.0.1 6390']
     assert result['commands'] == server.sent
     assert result['diff']['after']['primary_user'] == 'replicator'
