@@ -145,6 +145,10 @@ options:
         the unit runs. Left alone when not given (a primary, or a Sentinel).
       - Uses the connection options. C(masterauth) and C(masteruser) are not managed here; put them in O(config).
       - In check mode, while the unit does not run, nothing is asked and RV(replication) is empty.
+      - A C(replicaof) line of O(config) that differs is not a reason to restart then (it is applied live).
+      - Not applied while a restart is due (RV(restart_required)), because C(CONFIG REWRITE) would write the running
+        settings over the file the restart is to read. RV(replication_deferred) is then V(true); the restarted
+        server replicates from the primary its file names.
     type: dict
     suboptions:
       host:
@@ -324,7 +328,8 @@ config:
   sample: {directives: [maxmemory], created: false, applied_live: [maxmemory], restart_required: false,
            restart_directives: [], commands: ["CONFIG SET maxmemory 512mb"]}
 restart_directives:
-  description: The differing directives of O(config) that were not applied live (the same as C(config.restart_directives)).
+  description: The differing directives of O(config) that were not applied live (C(config.restart_directives)), less
+    C(replicaof) when O(replicaof) is given.
   returned: always
   type: list
   elements: str
@@ -362,6 +367,10 @@ monitor:
   type: dict
   sample: {changed: false, commands: [], current_host: 10.0.0.2, current_port: 6379, address_differs: true,
            reset: false}
+replication_deferred:
+  description: Whether O(replicaof) was given but left to the restart that is due (see O(replicaof)).
+  returned: always
+  type: bool
 monitor_deferred:
   description: Whether O(monitor) was given but left for after the restart that is due (see O(monitor)).
   returned: always
@@ -452,9 +461,17 @@ class Instance:
             diffs.append(dict(before_header=unit, after_header=unit, before=dict(state=state.get('ActiveState', '')),
                               after=dict(state='active')))
 
+        # replicaof in the file is applied live below when replicaof is given: not a reason to restart.
+        restart = [name for name in config.get('restart_directives', [])
+                   if not (name == 'replicaof' and params['replicaof'] is not None)]
+        restart_required = was_active and (unit_changed or bool(restart))
+
         replication, monitor = {}, {}
         reachable = was_active or not self.module.check_mode
-        if params['replicaof'] is not None and reachable:
+        # REPLICAOF is saved with CONFIG REWRITE, which writes the running settings over the new file that a due
+        # restart is to read: with a restart due, the restart applies the file's replicaof instead.
+        replication_deferred = params['replicaof'] is not None and restart_required
+        if params['replicaof'] is not None and reachable and not replication_deferred:
             replication = self._replicate(changed=bool(changed_paths or stopped or started or enabled_now))
             if 'diff' in replication:
                 diffs.append(dict(replication.pop('diff'), before_header='replication', after_header='replication'))
@@ -468,13 +485,12 @@ class Instance:
             if 'diff' in monitor:
                 diffs.append(dict(monitor.pop('diff'), before_header='monitor', after_header='monitor'))
 
-        restart = list(config.get('restart_directives', []))
         result = dict(
             changed=bool(changed_paths or stopped or started or enabled_now or replication.get('changed') or
                          monitor.get('changed')),
             was_active=was_active, unit_changed=unit_changed, changed_paths=changed_paths,
             created_paths=created_paths, config=config, restart_directives=restart,
-            restart_required=was_active and (unit_changed or bool(restart)),
+            restart_required=restart_required, replication_deferred=replication_deferred,
             daemon_reloaded=unit_changed, started=started, enabled_now=enabled_now, stopped_units=stopped,
             replication=replication, monitor=monitor, monitor_deferred=monitor_deferred,
         )

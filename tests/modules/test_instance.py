@@ -189,10 +189,10 @@ def test_a_replica_follows_its_primary_and_waits_for_the_sync(tmp_path, systemd,
     primary.client().set('before', 'sync')
     port = free_port()
 
-    def replica_args(primary_port: int, wait_timeout: int = 30) -> dict:
+    def replica_args(primary_port: int, wait_timeout: int = 30, **config) -> dict:
         # As the role does it: the file names the primary (a restarted replica comes back as one), and so does
         # replicaof.
-        return dict(instance_args(tmp_path, systemd, port, replicaof=primary_port),
+        return dict(instance_args(tmp_path, systemd, port, replicaof=primary_port, **config),
                     replicaof=dict(host='127.0.0.1', port=primary_port, wait_timeout=wait_timeout))
 
     checked = run_module('instance', replica_args(primary.port), check=True)
@@ -216,8 +216,21 @@ def test_a_replica_follows_its_primary_and_waits_for_the_sync(tmp_path, systemd,
     assert back['replication']['commands'] == ['REPLICAOF 127.0.0.1 %d' % primary.port, 'CONFIG REWRITE']
     assert back['replication']['link_status'] == 'up' and client(port).role()[0] == 'slave'
 
+    # A new primary alone is applied live (no restart); with a setting that needs a restart, the restart applies it:
+    # CONFIG REWRITE now would write the running bind over the file's new one.
+    other = fleet.redis()
+    moved = run_module('instance', replica_args(other.port))
+    assert not moved.failed and moved['restart_required'] is False and moved['config']['directives'] == ['replicaof']
+    assert moved['replication']['commands'] == ['REPLICAOF 127.0.0.1 %d' % other.port, 'CONFIG REWRITE']
+    conf = tmp_path / 'etc' / str(port) / 'redis.conf'
+    both = run_module('instance', replica_args(primary.port, bind='127.0.0.1 ::1'))
+    assert not both.failed and both['restart_required'] is True and both['replication_deferred'] is True, both.result
+    assert both['restart_directives'] == ['bind'] and both['replication'] == {}
+    assert 'bind 127.0.0.1 ::1' in conf.read_text(), 'the running settings were written over the new file'
+    assert client(port).info('replication')['master_port'] == other.port
+
     nowhere = free_port()
-    elsewhere = run_module('instance', replica_args(nowhere, wait_timeout=1))
+    elsewhere = run_module('instance', replica_args(nowhere, wait_timeout=1, bind='127.0.0.1 ::1'))
     assert elsewhere.failed and elsewhere['msg'].startswith('replicaof: '), elsewhere.result
     assert elsewhere['changed'] is True, 'a replica pointed elsewhere must say it changed'
     assert client(port).info('replication')['master_port'] == nowhere
