@@ -417,7 +417,6 @@ class Instance:
         self.module = module
         self.params = module.params
         self.systemctl = module.get_bin_path('systemctl', required=True)
-        self.result: dict = {}
 
     def run(self) -> dict:
         params, unit = self.params, self.params['unit']
