@@ -13,7 +13,8 @@ description:
   - Does in a single module run on the host what a converge of one instance needs, in this order.
   - It reads whether the systemd unit O(unit) runs (RV(was_active)).
   - It lays out O(directories) and O(files) and writes the unit file from O(unit_content), as
-    M(redis_ops.replication.instance_files) does (byte comparison, atomic write, owner, group, mode).
+    M(redis_ops.replication.instance_files) does (byte comparison, atomic write, owner, group, mode), before the
+    configuration.
   - It writes the configuration file O(config) as M(redis_ops.replication.config_file) does (compared by meaning,
     Sentinel's own lines kept with O(config.strategy=merge)), and sets the differing directives on the running server
     with C(CONFIG SET) when O(apply_live=true) and the unit was running.
@@ -27,6 +28,7 @@ author:
   - Redis Ops Team (@redis-ops)
 extends_documentation_fragment:
   - redis_ops.replication.connection
+  - redis_ops.replication.instance_files
 attributes:
   check_mode:
     support: full
@@ -58,52 +60,6 @@ options:
     description: Where the unit file of O(unit_content) is written.
     type: path
     default: /etc/systemd/system
-  directories:
-    description:
-      - Directories that must exist, created in this order before anything is written, as in
-        M(redis_ops.replication.instance_files).
-    type: list
-    elements: dict
-    default: []
-    suboptions:
-      path:
-        description: The directory.
-        type: path
-        required: true
-      owner:
-        description: Its owner (a name or a number); unchanged when not given.
-        type: str
-      group:
-        description: Its group (a name or a number); unchanged when not given.
-        type: str
-      mode:
-        description: Its mode, such as C("0750") (quote it in YAML); unchanged when not given.
-        type: raw
-  files:
-    description:
-      - Other files that must hold exactly their content, written before the configuration, as in
-        M(redis_ops.replication.instance_files). Not for secrets, since diff mode shows them.
-    type: list
-    elements: dict
-    default: []
-    suboptions:
-      path:
-        description: The file.
-        type: path
-        required: true
-      content:
-        description: What the file must hold. A final newline is not added.
-        type: str
-        required: true
-      owner:
-        description: Its owner (a name or a number); unchanged when not given.
-        type: str
-      group:
-        description: Its group (a name or a number); unchanged when not given.
-        type: str
-      mode:
-        description: Its mode, such as C("0644") (quote it in YAML); unchanged when not given.
-        type: raw
   config:
     description:
       - The instance's configuration file, kept as M(redis_ops.replication.config_file) keeps it. Left alone when not
@@ -598,13 +554,14 @@ class Instance:
                                       % (unit, rc, (err or out).strip()))
         return dict(line.split('=', 1) for line in out.splitlines() if '=' in line)
 
-    def _systemctl(self, *args, changed: bool = True) -> None:
+    def _systemctl(self, *args) -> None:
+        """A change to the units (check mode sends nothing); a failure comes after files were written: changed."""
         if self.module.check_mode:
             return
         rc, out, err = self.module.run_command([self.systemctl] + list(args))
         if rc != 0:
             self.module.fail_json(msg='systemctl %s failed (rc %d): %s' % (' '.join(args), rc, (err or out).strip()),
-                                  changed=changed)
+                                  changed=True)
 
     def _stop_and_disable(self, unit: str) -> bool:
         state = self._show(unit)

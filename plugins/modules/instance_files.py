@@ -20,6 +20,8 @@ description:
   - Not for secrets. Diff mode shows the content of files that change.
 author:
   - Redis Ops Team (@redis-ops)
+extends_documentation_fragment:
+  - redis_ops.replication.instance_files
 attributes:
   check_mode:
     support: full
@@ -34,53 +36,6 @@ attributes:
   safe_file_operations:
     support: full
     description: A file is written to a temporary file in its directory and renamed into place.
-options:
-  directories:
-    description:
-      - Directories that must exist, created in this order before any file is written.
-      - Missing parent directories are created too, owned by the user running the module with mode C(0755); the owner,
-        group and mode given apply to the directory named.
-    type: list
-    elements: dict
-    default: []
-    suboptions:
-      path:
-        description: The directory.
-        type: path
-        required: true
-      owner:
-        description: Its owner (a name or a number); unchanged when not given.
-        type: str
-      group:
-        description: Its group (a name or a number); unchanged when not given.
-        type: str
-      mode:
-        description: Its mode, such as C("0750") (quote it in YAML); unchanged when not given.
-        type: raw
-  files:
-    description:
-      - Files that must hold exactly O(files[].content). Their directory must exist, or be one of O(directories).
-    type: list
-    elements: dict
-    default: []
-    suboptions:
-      path:
-        description: The file.
-        type: path
-        required: true
-      content:
-        description: What the file must hold. A final newline is not added.
-        type: str
-        required: true
-      owner:
-        description: Its owner (a name or a number); unchanged when not given.
-        type: str
-      group:
-        description: Its group (a name or a number); unchanged when not given.
-        type: str
-      mode:
-        description: Its mode, such as C("0644") (quote it in YAML); unchanged when not given.
-        type: raw
 notes:
   - The same path must not be named twice.
 seealso:
