@@ -90,20 +90,84 @@ def settings_env(tuned: bool, inventory_hosts: int, cache_dir: str) -> dict:
                 ANSIBLE_CACHE_PLUGIN_TIMEOUT='86400')
 
 
+# The simplest Redis role on Galaxy, measured on the same kind of hosts in the same run: the yardstick of the
+# no-op re-run (issue: a converged fleet should cost no more than it). BENCH_BASELINE_ROLE names a checkout of
+# https://github.com/geerlingguy/ansible-role-redis (a directory, or a git repository whose HEAD is used); unset,
+# `ansible-galaxy role install geerlingguy.redis` is tried. Without either, the baseline is reported as not measured.
+BASELINE_NAME = 'geerlingguy.redis'
+BASELINE_PLAYBOOK = '''---
+- name: Baseline, one primary and two replicas through redis_extra_config, no Sentinel
+  hosts: redis
+  gather_facts: true
+  roles:
+    - role: geerlingguy.redis
+'''
+
+
+def baseline_roles_dir() -> tuple:
+    """(roles directory holding geerlingguy.redis, how it was found) or (None, why not)."""
+    roles = os.path.join(WORK_DIR, 'baseline-roles')
+    target = os.path.join(roles, BASELINE_NAME)
+    source = os.environ.get('BENCH_BASELINE_ROLE', '')
+    shutil.rmtree(roles, ignore_errors=True)
+    os.makedirs(roles)
+    if source:
+        if os.path.isdir(os.path.join(source, 'tasks')):
+            shutil.copytree(source, target)
+            return roles, source
+        archive = subprocess.run(['git', '--git-dir', source, 'archive', '--format=tar', 'HEAD'], capture_output=True,
+                                 check=False)
+        if archive.returncode != 0:
+            archive = subprocess.run(['git', '-C', source, 'archive', '--format=tar', 'HEAD'], capture_output=True,
+                                     check=False)
+        if archive.returncode != 0:
+            return None, 'BENCH_BASELINE_ROLE=%s is neither a role directory nor a git repository' % source
+        os.makedirs(target)
+        subprocess.run(['tar', '-x', '-C', target], input=archive.stdout, check=True)
+        head = subprocess.run(['git', '--git-dir', source, 'rev-parse', '--short', 'HEAD'], capture_output=True,
+                              text=True, check=False).stdout.strip()
+        return roles, '%s at %s' % (source, head or 'HEAD')
+    proc = subprocess.run([os.path.join(VENV_BIN, 'ansible-galaxy'), 'role', 'install', '-p', roles, BASELINE_NAME],
+                          capture_output=True, text=True, timeout=120, check=False)
+    if proc.returncode == 0 and os.path.isdir(target):
+        return roles, 'ansible-galaxy role install %s' % BASELINE_NAME
+    return None, ('not measured: set BENCH_BASELINE_ROLE to a checkout of github.com/geerlingguy/ansible-role-redis '
+                  '(Ansible Galaxy did not answer)')
+
+
+def baseline_inventory(names: list) -> dict:
+    """The first container is the primary; the others replicate from it (replicaof and masterauth lines)."""
+    hosts = {name: ({} if index == 0 else dict(
+        redis_extra_config='replicaof %s %d\nmasterauth %s' % (names[0], DATA_PORT, DATA_PASSWORD)))
+        for index, name in enumerate(names)}
+    all_vars = dict(ansible_connection='containers.podman.podman', ansible_python_interpreter=HOST_PYTHON,
+                    redis_requirepass=DATA_PASSWORD, redis_bind_interface='0.0.0.0')
+    return dict(all=dict(vars=all_vars, children=dict(redis=dict(hosts=hosts))))
+
+
 class Deployment:
     """A set of containers and its inventory; runs site.yml and records time, tasks and module invocations."""
 
-    def __init__(self, hosts: int, instances: int, tuned: bool) -> None:
+    def __init__(self, hosts: int, instances: int, tuned: bool, baseline_roles: str | None = None) -> None:
         self.names = create_hosts(hosts)
         self.tuned = tuned
         self.dir = os.path.join(WORK_DIR, 'deploy')
         shutil.rmtree(self.dir, ignore_errors=True)
         os.makedirs(self.dir)
         self.inventory = os.path.join(self.dir, 'inventory.json')
-        document = inventory(self.names, instances)
+        self.playbook, self.extra_env = SITE, {}
+        if baseline_roles:
+            document = baseline_inventory(self.names)
+            self.playbook = os.path.join(self.dir, 'baseline.yml')
+            with open(self.playbook, 'w', encoding='utf-8') as handle:
+                handle.write(BASELINE_PLAYBOOK)
+            self.extra_env = dict(ANSIBLE_ROLES_PATH=baseline_roles)
+            self.inventory_hosts = len(self.names)
+        else:
+            document = inventory(self.names, instances)
+            self.inventory_hosts = len(self._data_hosts(document))
         with open(self.inventory, 'w', encoding='utf-8') as handle:
             json.dump(document, handle)
-        self.inventory_hosts = len(self._data_hosts(document))
         self.runs = 0
 
     @staticmethod
@@ -115,10 +179,10 @@ class Deployment:
         self.runs += 1
         stats_file = os.path.join(self.dir, 'stats-%d.json' % self.runs)
         log = os.path.join(self.dir, 'site-%d.log' % self.runs)
-        argv = [os.path.join(VENV_BIN, 'ansible-playbook'), '-i', self.inventory, SITE]
+        argv = [os.path.join(VENV_BIN, 'ansible-playbook'), '-i', self.inventory, self.playbook]
         if extra_vars:
             argv += ['-e', json.dumps(extra_vars)]
-        env = ansible_env(BENCH_STATS_FILE=stats_file,
+        env = ansible_env(BENCH_STATS_FILE=stats_file, **self.extra_env,
                           **settings_env(self.tuned, self.inventory_hosts, os.path.join(self.dir, 'facts')))
         started = time.monotonic()
         with open(log, 'w', encoding='utf-8') as handle:
@@ -127,7 +191,8 @@ class Deployment:
         if proc.returncode != 0:
             with open(log, encoding='utf-8') as handle:
                 fatal = [line[:400] for line in handle if line.startswith('fatal:')][:5]
-            raise RuntimeError('site.yml failed (rc %d), see %s:\n%s' % (proc.returncode, log, '\n'.join(fatal)))
+            raise RuntimeError('%s failed (rc %d), see %s:\n%s' % (
+                os.path.basename(self.playbook), proc.returncode, log, '\n'.join(fatal)))
         with open(stats_file, encoding='utf-8') as handle:
             stats = json.load(handle)
         return dict(seconds=round(seconds, 2), **counts(stats))
@@ -167,11 +232,12 @@ def counts(stats: dict) -> dict:
                 changed=sum(r['changed'] for r in recap), failed=sum(r['failures'] for r in recap))
 
 
-def first_and_rerun(hosts: int, instances: int, tuned: bool, label: str) -> tuple:
+def first_and_rerun(hosts: int, instances: int, tuned: bool, label: str, baseline_roles: str | None = None) -> tuple:
     progress('%s: creating %d containers' % (label, hosts))
-    deployment = Deployment(hosts, instances, tuned)
-    progress('%s: first site.yml run (%d data instances, %s settings)' % (
-        label, deployment.inventory_hosts, 'tuned' if tuned else 'default'))
+    deployment = Deployment(hosts, instances, tuned, baseline_roles)
+    progress('%s: first %s run (%d data instances, %s settings)' % (
+        label, BASELINE_NAME if baseline_roles else 'site.yml', deployment.inventory_hosts,
+        'tuned' if tuned else 'default'))
     first = deployment.site()
     progress('%s: first run %.1f s; no-op re-run' % (label, first['seconds']))
     rerun = deployment.site()
@@ -182,16 +248,40 @@ def first_and_rerun(hosts: int, instances: int, tuned: bool, label: str) -> tupl
 
 
 def run_converge(runs: int) -> tuple:
-    """3 hosts, tuned against default settings, alternating which goes first; the last deployment stays up."""
+    """3 hosts, tuned against default settings, alternating which goes first, and the baseline role on fresh hosts
+    with the same settings right before each; the last deployment of site.yml stays up."""
     pairs, deployment = [], None
+    baseline_roles, baseline_source = baseline_roles_dir()
+    progress('baseline %s: %s' % (BASELINE_NAME, baseline_source))
     for run in range(runs):
         order = [True, False] if run % 2 else [False, True]
         pair = {}
         for tuned in order:
+            mode = 'tuned' if tuned else 'default'
+            if baseline_roles:
+                try:
+                    pair['baseline_' + mode] = first_and_rerun(3, 1, tuned, 'baseline run %d/%d' % (run + 1, runs),
+                                                               baseline_roles)[1]
+                except (RuntimeError, subprocess.TimeoutExpired) as exc:
+                    progress('baseline %s FAILED: %s' % (mode, str(exc)[-1000:]))
             deployment, measured = first_and_rerun(3, 1, tuned, 'converge run %d/%d' % (run + 1, runs))
-            pair['tuned' if tuned else 'default'] = measured
+            pair[mode] = measured
         pairs.append(pair)
-    out = {}
+    out = dict(baseline=dict(name=BASELINE_NAME, source=baseline_source))
+    for mode in ('tuned', 'default'):
+        measured = [p for p in pairs if 'baseline_' + mode in p]
+        if not measured:
+            continue
+        base = [p['baseline_' + mode] for p in measured]
+        out['baseline'][mode] = dict(
+            first=summary([b['first']['seconds'] for b in base]), rerun=summary([b['rerun']['seconds'] for b in base]),
+            floor_seconds=summary([b['rerun']['floor_seconds'] for b in base]),
+            tasks_per_host=base[-1]['rerun']['tasks_per_host'], modules_per_host=base[-1]['rerun']['modules_per_host'],
+            # This collection over the baseline, pair by pair (same settings, the same minutes).
+            first_ratio=summary([p[mode]['first']['seconds'] / p['baseline_' + mode]['first']['seconds']
+                                 for p in measured]),
+            rerun_ratio=summary([p[mode]['rerun']['seconds'] / p['baseline_' + mode]['rerun']['seconds']
+                                 for p in measured]))
     for mode in ('tuned', 'default'):
         out[mode] = {phase: dict(seconds=summary([p[mode][phase]['seconds'] for p in pairs]),
                                  tasks_per_host=pairs[-1][mode][phase]['tasks_per_host'],

@@ -54,7 +54,32 @@ def converge_section(doc: dict) -> list:
             'not included. "module runs" counts executions on the host (loop items one by one; skipped tasks and '
             'controller-only actions such as `set_fact`/`assert` not counted). "ping floor" is `ansible all -m ping` '
             'on the same hosts with the same settings, run right after the re-run: one round trip per host, the least '
-            'any run costs; "re-run over floor" is the ratio pair by pair. Cells: median (min–max).', '']
+            'any run costs; "re-run over floor" is the ratio pair by pair. Cells: median (min–max).', ''] + \
+        baseline_lines(res)
+
+
+def baseline_lines(res: dict) -> list:
+    """The simplest Redis role on the same kind of hosts, with the same settings, in the same run."""
+    base = res.get('baseline')
+    if not base:
+        return []
+    title = '### Against %s (same hosts, same settings, same run)' % base['name']
+    if not any(mode in base for mode in ('tuned', 'default')):
+        return [title, '', '%s: %s.' % (base['name'], base['source']), '']
+    rows = []
+    for mode, label in (('tuned', 'recommended'), ('default', "Ansible's defaults")):
+        if mode not in base:
+            continue
+        entry = base[mode]
+        rows.append([label, fmt(entry['first']), fmt(entry['rerun']), span(entry['tasks_per_host']),
+                     span(entry['modules_per_host']), fmt(entry['first_ratio'], '×'), fmt(entry['rerun_ratio'], '×')])
+    return [title, '', table(['Ansible settings', 'baseline first run', 'baseline no-op re-run', 'tasks/host (re-run)',
+                              'module runs/host (re-run)', 'this collection over it: first run',
+                              'this collection over it: no-op re-run'], rows), '',
+            'The baseline is %s (%s): one primary and two replicas through `redis_extra_config` (`replicaof`, '
+            '`masterauth`), `requirepass`, no Sentinel, facts gathered, on 3 fresh containers created right before '
+            'each site.yml deployment with the same settings. Ratios are pair by pair.' % (
+                base['name'], base['source']), '']
 
 
 def seconds_added(value: float | None) -> str:
