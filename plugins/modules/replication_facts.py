@@ -51,6 +51,30 @@ options:
       - On a Sentinel, report only these monitored primaries. All by default.
     type: list
     elements: str
+  sentinel:
+    description:
+      - Also read a Sentinel on the same machine in the same module run, with the same O(login_host) and TLS
+        settings but its own port and login. The collection's discovery reads a host that is a data node and a
+        Sentinel this way, in one round trip instead of two.
+      - Its facts come back in RV(sentinel), not in C(ansible_facts). A Sentinel that cannot be read does not fail
+        the task; RV(sentinel) then says why. The data node is read as without this option; when it cannot be read
+        the task fails, and RV(sentinel) is still returned with the failure.
+    type: dict
+    suboptions:
+      login_port:
+        description: The Sentinel's port.
+        type: int
+        default: 26379
+      login_user:
+        description: The Sentinel's user (C(default) with a password set by C(requirepass)); none by default.
+        type: str
+      login_password:
+        description: The Sentinel's password.
+        type: str
+      names:
+        description: Report only these monitored primaries. All by default.
+        type: list
+        elements: str
 seealso:
   - module: redis_ops.replication.replicaof
   - module: redis_ops.replication.sentinel_monitor
@@ -75,6 +99,20 @@ EXAMPLES = r'''
 - name: Current primary of mymaster
   ansible.builtin.debug:
     msg: "{{ ansible_facts.redis_sentinel.masters.mymaster.host }}"
+
+- name: Read the data node and the Sentinel of this host in one round trip
+  redis_ops.replication.replication_facts:
+    login_password: "{{ redis_password }}"
+    sentinel:
+      login_port: 26379
+      login_user: default
+      login_password: "{{ redis_sentinel_password }}"
+      names: [mymaster]
+  register: both
+
+- name: Who the Sentinel names as the primary of mymaster
+  ansible.builtin.debug:
+    msg: "{{ both.sentinel.ansible_facts.redis_sentinel.masters.mymaster.host }}"
 '''
 
 RETURN = r'''
@@ -196,16 +234,27 @@ ansible_facts:
         masters:
           description: Each monitored primary, by name.
           type: dict
+sentinel:
+  description:
+    - With O(sentinel), what the Sentinel told. C(ansible_facts) holds C(redis_sentinel) as above when it was read;
+      otherwise C(failed) is true and C(msg) says why (the Sentinel's warnings are the task's).
+  returned: when O(sentinel) is given
+  type: dict
+  sample:
+    ansible_facts: {redis_sentinel: {tilt: false, masters: {}}}
 '''
 
-from ansible.module_utils.basic import AnsibleModule
+from ansible.module_utils.basic import AnsibleModule, missing_required_lib
 
 from ansible_collections.redis_ops.replication.plugins.module_utils.redis_common import (
+    REDIS_IMPORT_ERROR,
     RedisClient,
     RedisOpsError,
     connection_argument_spec,
     module_kwargs,
+    redis,
     run_module,
+    validate_connection_params,
 )
 from ansible_collections.redis_ops.replication.plugins.module_utils.redis_info import (
     config_get_to_dict,
@@ -301,14 +350,69 @@ def gather(module: AnsibleModule, client: RedisClient) -> dict:
     return dict(changed=False, ansible_facts=facts)
 
 
+def read(params: dict, read_facts) -> tuple:
+    """Connect with ``params``, run ``read_facts(client)``; (facts, warnings), or RedisOpsError."""
+    validate_connection_params(params)
+    client = RedisClient(params)
+    try:
+        client.call('PING')
+        return read_facts(client)
+    finally:
+        client.close()
+
+
+def read_sentinel(params: dict) -> dict:
+    """The Sentinel of the ``sentinel`` option, through the main connection's host and TLS settings: its facts,
+    or failed and why (never an exception: the data node's read goes on)."""
+    sub = params['sentinel']
+    sentinel_params = dict(params, login_port=sub['login_port'], login_user=sub['login_user'],
+                           login_password=sub['login_password'], login_unix_socket=None, names=sub['names'])
+
+    def facts_of(client: RedisClient) -> tuple:
+        server = client.server_info()
+        if not server.is_sentinel:
+            raise RedisOpsError('%s is a %s data node, not a Sentinel: point sentinel.login_port at the Sentinel'
+                                % (client.target, server.flavor))
+        return sentinel_facts(client, sentinel_params)
+
+    try:
+        facts, warnings = read(sentinel_params, facts_of)
+    except RedisOpsError as exc:
+        return dict(failed=True, msg=exc.message)
+    return dict(ansible_facts=facts, warnings=warnings)
+
+
+def gather_both(module: AnsibleModule) -> None:
+    """The data node as without the option, and the Sentinel beside it; each one's failure told apart."""
+    if redis is None:
+        module.fail_json(msg=missing_required_lib('redis (redis-py; python3-redis on Debian)'),
+                         exception=REDIS_IMPORT_ERROR)
+    sentinel = read_sentinel(module.params)
+    for warning in sentinel.pop('warnings', []):
+        module.warn('Sentinel: %s' % warning)
+    try:
+        result = read(module.params, lambda client: (gather(module, client), []))[0]
+    except RedisOpsError as exc:
+        module.fail_json(msg=exc.message, sentinel=sentinel, **exc.details)
+    module.exit_json(sentinel=sentinel, **result)
+
+
 def main() -> None:
     argument_spec = connection_argument_spec()
     argument_spec.update(
         max_lag_seconds=dict(type='int'),
         min_replicas=dict(type='int'),
         names=dict(type='list', elements='str'),
+        sentinel=dict(type='dict', options=dict(
+            login_port=dict(type='int', default=26379),
+            login_user=dict(type='str'),
+            login_password=dict(type='str', no_log=True),
+            names=dict(type='list', elements='str'),
+        )),
     )
     module = AnsibleModule(**module_kwargs(argument_spec))
+    if module.params['sentinel'] is not None:
+        gather_both(module)
     run_module(module, lambda client: gather(module, client))
 
 

@@ -138,3 +138,64 @@ def test_unreachable(fleet, run_module):
     gone.stop()
     run = run_module('replication_facts', dict(conn(gone), connect_timeout=1))
     assert run.failed and run['msg'].startswith('cannot connect to 127.0.0.1:%d' % gone.port)
+
+
+def sentinel_option(sentinel, **extra) -> dict:
+    """The sentinel option for a Sentinel of the fleet (the discovery of a host that is a data node and a Sentinel)."""
+    options = dict(login_port=sentinel.port, login_user='default', login_password=sentinel.password,
+                   names=['mymaster'])
+    options.update(extra)
+    return options
+
+
+def test_data_node_and_sentinel_in_one_run(fleet, run_module):
+    primary = fleet.redis(FAST_SYNC)
+    replica = fleet.redis(FAST_SYNC, replica_of=primary)
+    sentinel = fleet.sentinel(primary, quorum=1)
+    wait_until(lambda: len(sentinel.client().execute_command('SENTINEL', 'REPLICAS', 'mymaster')) == 1, 20,
+               'Sentinel to discover the replica')
+    run = run_module('replication_facts', dict(conn(replica), max_lag_seconds=5, sentinel=sentinel_option(sentinel)))
+    assert not run.failed, run.result
+    # The data node's facts are the task's, as without the option; the Sentinel's come apart.
+    facts = run['ansible_facts']
+    assert facts['redis_replication']['role'] == 'replica' and facts['redis_replication']['primary_port'] == primary.port
+    assert 'redis_sentinel' not in facts
+    master = run['sentinel']['ansible_facts']['redis_sentinel']['masters']['mymaster']
+    assert master['port'] == primary.port and [r['port'] for r in master['replicas']] == [replica.port]
+    assert master['ckquorum']['ok'] is True
+    assert not run['sentinel'].get('failed')
+    # The password given for the Sentinel is hidden like login_password.
+    assert sentinel.password not in run.stdout
+
+
+def test_a_sentinel_that_cannot_be_read_does_not_fail_the_data_node(fleet, run_module):
+    primary = fleet.redis(FAST_SYNC)
+    sentinel = fleet.sentinel(primary, quorum=1)
+    wrong = run_module('replication_facts', dict(conn(primary), sentinel=sentinel_option(
+        sentinel, login_password='not-the-password')))
+    assert not wrong.failed, wrong.result
+    assert wrong['ansible_facts']['redis_replication']['role'] == 'primary'
+    assert wrong['sentinel']['failed'] is True
+    # The same words as a Sentinel read on its own: discovery tells a refused login from a Sentinel that is down.
+    assert wrong['sentinel']['msg'].startswith('authentication to 127.0.0.1:%d' % sentinel.port), wrong['sentinel']
+    assert 'ansible_facts' not in wrong['sentinel']
+
+    not_a_sentinel = run_module('replication_facts', dict(conn(primary), sentinel=sentinel_option(
+        sentinel, login_port=primary.port, login_user=None, login_password=primary.password)))
+    assert not not_a_sentinel.failed
+    assert 'is a redis data node, not a Sentinel' in not_a_sentinel['sentinel']['msg']
+
+    sentinel.stop()
+    down = run_module('replication_facts', dict(conn(primary), connect_timeout=1, sentinel=sentinel_option(sentinel)))
+    assert not down.failed and down['sentinel']['failed'] is True
+    assert down['sentinel']['msg'].startswith('cannot connect to 127.0.0.1:%d' % sentinel.port), down['sentinel']
+
+
+def test_a_data_node_down_fails_and_still_tells_what_the_sentinel_knows(fleet, run_module):
+    primary = fleet.redis(FAST_SYNC)
+    sentinel = fleet.sentinel(primary, quorum=1)
+    gone = fleet.redis(FAST_SYNC)
+    gone.stop()
+    run = run_module('replication_facts', dict(conn(gone), connect_timeout=1, sentinel=sentinel_option(sentinel)))
+    assert run.failed and run['msg'].startswith('cannot connect to 127.0.0.1:%d' % gone.port), run.result
+    assert run['sentinel']['ansible_facts']['redis_sentinel']['masters']['mymaster']['port'] == primary.port
