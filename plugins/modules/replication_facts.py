@@ -51,6 +51,16 @@ options:
       - On a Sentinel, report only these monitored primaries. All by default.
     type: list
     elements: str
+  packages:
+    description:
+      - Also report which of these packages are installed on the machine the module runs on, from dpkg's database
+        (C(dpkg-query)), in RV(packages). The collection's discovery asks for the server's and Sentinel's packages,
+        so that a converged host needs no separate package check.
+      - The report comes back whether or not the server could be read (also when redis-py is missing, as on a host
+        not yet installed). Without C(dpkg-query) (not a Debian-like host), or when it fails, RV(packages.manager)
+        is null and nothing is known.
+    type: list
+    elements: str
   sentinel:
     description:
       - Also read a Sentinel on the same machine in the same module run, with the same O(login_host) and TLS
@@ -109,6 +119,17 @@ EXAMPLES = r'''
       login_password: "{{ redis_sentinel_password }}"
       names: [mymaster]
   register: both
+
+- name: Read the local instance, and whether the server's packages are installed
+  redis_ops.replication.replication_facts:
+    login_password: "{{ redis_password }}"
+    packages: [redis-server, redis-tools, python3-redis]
+  register: node
+  failed_when: false
+
+- name: The packages still to install
+  ansible.builtin.debug:
+    msg: "{{ node.packages.missing }}"
 
 - name: Who the Sentinel names as the primary of mymaster
   ansible.builtin.debug:
@@ -234,6 +255,30 @@ ansible_facts:
         masters:
           description: Each monitored primary, by name.
           type: dict
+packages:
+  description:
+    - With O(packages), which of them are installed, read from dpkg's database; also returned when the task fails.
+  returned: when O(packages) is given
+  type: dict
+  contains:
+    manager:
+      description: C(dpkg) when the database was read; null when it could not be (the lists are then empty).
+      type: str
+      returned: always
+    installed:
+      description: The packages of O(packages) that are installed, in their order.
+      type: list
+      elements: str
+      returned: always
+    missing:
+      description: The packages of O(packages) that are not installed (or not known), in their order.
+      type: list
+      elements: str
+      returned: always
+  sample:
+    manager: dpkg
+    installed: [redis-server, redis-tools, python3-redis]
+    missing: []
 sentinel:
   description:
     - With O(sentinel), what the Sentinel told. C(ansible_facts) holds C(redis_sentinel) as above when it was read;
@@ -397,12 +442,41 @@ def gather_both(module: AnsibleModule) -> None:
     module.exit_json(sentinel=sentinel, **result)
 
 
+def package_report(module: AnsibleModule, names: list) -> dict:
+    """Which of ``names`` dpkg's database has installed; manager None when it cannot be read."""
+    unknown = dict(manager=None, installed=[], missing=[])
+    dpkg_query = module.get_bin_path('dpkg-query')
+    if dpkg_query is None:
+        return unknown
+    # dpkg-query exits 1 when a package is not installed or not known; it still prints the others.
+    rc, out, dummy = module.run_command([dpkg_query, '--show', '--showformat=${Package} ${db:Status-Status}\\n']
+                                        + list(names))
+    if rc not in (0, 1):
+        return unknown
+    installed = set()
+    for line in out.splitlines():
+        fields = line.split()
+        if len(fields) == 2 and fields[1] == 'installed':
+            installed.add(fields[0])
+    return dict(manager='dpkg', installed=[name for name in names if name in installed],
+                missing=[name for name in names if name not in installed])
+
+
+def report_packages_with_every_result(module: AnsibleModule) -> None:
+    """Read the packages first, and add the report to whatever the module returns, success or failure."""
+    report = package_report(module, module.params['packages'])
+    exit_json, fail_json = module.exit_json, module.fail_json
+    module.exit_json = lambda *args, **kwargs: exit_json(*args, packages=report, **kwargs)
+    module.fail_json = lambda *args, **kwargs: fail_json(*args, packages=report, **kwargs)
+
+
 def main() -> None:
     argument_spec = connection_argument_spec()
     argument_spec.update(
         max_lag_seconds=dict(type='int'),
         min_replicas=dict(type='int'),
         names=dict(type='list', elements='str'),
+        packages=dict(type='list', elements='str'),
         sentinel=dict(type='dict', options=dict(
             login_port=dict(type='int', default=26379),
             login_user=dict(type='str'),
@@ -411,6 +485,8 @@ def main() -> None:
         )),
     )
     module = AnsibleModule(**module_kwargs(argument_spec))
+    if module.params['packages']:
+        report_packages_with_every_result(module)
     if module.params['sentinel'] is not None:
         gather_both(module)
     run_module(module, lambda client: gather(module, client))

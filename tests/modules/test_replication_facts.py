@@ -199,3 +199,29 @@ def test_a_data_node_down_fails_and_still_tells_what_the_sentinel_knows(fleet, r
     run = run_module('replication_facts', dict(conn(gone), connect_timeout=1, sentinel=sentinel_option(sentinel)))
     assert run.failed and run['msg'].startswith('cannot connect to 127.0.0.1:%d' % gone.port), run.result
     assert run['sentinel']['ansible_facts']['redis_sentinel']['masters']['mymaster']['port'] == primary.port
+
+
+# The packages option (discovery asks dpkg in the same module run; the install tasks then skip their own query).
+# redis-server is installed on the machine the tests run on: they start its redis-server.
+ABSENT_PACKAGE = 'redis-ops-test-no-such-package'
+
+
+def test_packages_are_reported_from_dpkg(cluster, run_module):
+    primary, _replicas = cluster
+    for check in (False, True):
+        run = run_module('replication_facts', dict(conn(primary), packages=[ABSENT_PACKAGE, 'redis-server']),
+                         check=check)
+        assert not run.failed, run.result
+        assert run['packages'] == dict(manager='dpkg', installed=['redis-server'], missing=[ABSENT_PACKAGE])
+        assert run['ansible_facts']['redis_replication']['role'] == 'primary'
+    assert 'packages' not in run_module('replication_facts', conn(primary)).result
+
+
+def test_packages_are_reported_when_the_server_cannot_be_read(fleet, run_module):
+    sentinel = fleet.sentinel(fleet.redis(FAST_SYNC), quorum=1)
+    gone = fleet.redis()
+    gone.stop()
+    for extra in ({}, dict(sentinel=sentinel_option(sentinel))):
+        run = run_module('replication_facts', dict(conn(gone), connect_timeout=1, packages=['redis-server'], **extra))
+        assert run.failed and run['msg'].startswith('cannot connect to 127.0.0.1:%d' % gone.port), run.result
+        assert run['packages'] == dict(manager='dpkg', installed=['redis-server'], missing=[])
