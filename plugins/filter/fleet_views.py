@@ -9,10 +9,11 @@ name: fleet_views
 short_description: Collect what every node and Sentinel reported, as input for current_primary
 version_added: 0.1.0
 description:
-  - Reads, for each data node, C(redis_ops_address), C(redis_ops_port) and the registered result
-    C(_redis_discovered_node), and for each Sentinel the registered result C(_redis_discovered_sentinel),
-    as the collection's discovery tasks leave them, and returns them in the shape
-    P(redis_ops.replication.current_primary#filter) takes.
+  - Reads, for each data node, C(redis_ops_address), C(redis_ops_port) and what the collection's discovery tasks
+    registered, and returns it in the shape P(redis_ops.replication.current_primary#filter) takes. It reads the
+    result C(_redis_discovered) of a data node's read (the read of the Sentinel beside it under its key C(sentinel)), and
+    for a host that is only a Sentinel the result C(_redis_discovered_sentinel_only). Where those are not set, the
+    results kept apart as C(_redis_discovered_node) and C(_redis_discovered_sentinel) are read instead.
   - A data node whose state was not read stops the play with a message naming it, always when C(--limit) left it
     out (it is not in O(play_hosts)), and when it was unreachable (in O(play_hosts) but not read) unless
     O(unreachable_ok) is set.
@@ -91,10 +92,29 @@ def _refused_login(result) -> bool:
         str(result.get('msg', '')).startswith('authentication to ')
 
 
-def _refuse_changed_passwords(hostvars, data_hosts, sentinel_hosts) -> None:
-    refused = [host for host in data_hosts if _refused_login(hostvars[host].get('_redis_discovered_node'))]
+def _node_result(variables):
+    """The data node's read: the discovery task's registered result (its 'sentinel' key is the Sentinel's)."""
+    if '_redis_discovered' in variables:
+        return variables['_redis_discovered']
+    return variables.get('_redis_discovered_node')
+
+
+def _sentinel_result(variables, data_node: bool):
+    """The Sentinel's read: beside a data node, in that read's result; on a host that is only a Sentinel, its own."""
+    if data_node and '_redis_discovered' in variables:
+        read = variables['_redis_discovered']
+        if not isinstance(read, dict) or read.get('skipped'):
+            return None
+        return read.get('sentinel') or dict(failed=True, msg='not read: %s' % read.get('msg', ''))
+    if not data_node and '_redis_discovered_sentinel_only' in variables:
+        return variables['_redis_discovered_sentinel_only']
+    return variables.get('_redis_discovered_sentinel')
+
+
+def _refuse_changed_passwords(hostvars, data_hosts, sentinel_hosts, all_data_hosts) -> None:
+    refused = [host for host in data_hosts if _refused_login(_node_result(hostvars[host]))]
     refused += ['%s (Sentinel)' % host for host in sentinel_hosts
-                if _refused_login(hostvars[host].get('_redis_discovered_sentinel'))]
+                if _refused_login(_sentinel_result(hostvars[host], host in all_data_hosts))]
     if refused:
         raise AnsibleFilterError(
             'the servers on %s refused the password the inventory gives; nothing was changed. A changed '
@@ -119,15 +139,15 @@ def fleet_views(hostvars, data_hosts, sentinel_hosts=None, play_hosts=None, unre
             'the live state of %s was not read (hosts that are unreachable); this playbook needs every data node: '
             'bring them back first (site.yml can converge the others meanwhile)' % ', '.join(unread))
     _refuse_changed_passwords(hostvars, [host for host in data_hosts if host not in unread],
-                              [host for host in sentinel_hosts if host in hostvars])
+                              [host for host in sentinel_hosts if host in hostvars], set(data_hosts))
     nodes = []
     for host in data_hosts:
         if host in unread:
             continue
         variables = hostvars[host]
         nodes.append(dict(host=host, address=str(variables['redis_ops_address']), port=int(variables['redis_ops_port']),
-                          facts=_facts(variables.get('_redis_discovered_node'), 'redis_replication')))
-    sentinels = [dict(host=host, facts=_facts(hostvars[host].get('_redis_discovered_sentinel'), 'redis_sentinel'))
+                          facts=_facts(_node_result(variables), 'redis_replication')))
+    sentinels = [dict(host=host, facts=_facts(_sentinel_result(hostvars[host], host in data_hosts), 'redis_sentinel'))
                  for host in sentinel_hosts]
     fleet = list(dict.fromkeys(list(data_hosts) + sentinel_hosts))
     unreachable = sorted(host for host in _not_read(hostvars, fleet) if host in in_play)

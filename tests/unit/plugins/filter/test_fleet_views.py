@@ -120,3 +120,41 @@ def test_a_refused_password_points_at_the_rotation_procedure():
         failed=True, msg='cannot connect to localhost:6379: Connection refused')), s={})
     views = fleet_views(down, ['a', 'b'], ['s'], play_hosts=['a', 'b', 's'], unreachable_ok=True)
     assert [n['host'] for n in views['nodes']] == ['a', 'b']
+
+
+# What discovery registers (roles/_common/tasks/discover.yml): a data node's read with the Sentinel beside it under
+# 'sentinel', a Sentinel-only host's own read. The results kept apart (_redis_discovered_node/_sentinel) are those of
+# an earlier discovery in the same run here, and must not be read.
+STALE = dict(_redis_discovered_node=discovered('redis_replication', {'role': 'replica'}),
+             _redis_discovered_sentinel=discovered('redis_sentinel', {'masters': {'old': {}}}))
+REGISTERED = {
+    'a': dict(STALE, redis_ops_address='10.0.0.1', redis_ops_port='6379',
+              _redis_discovered=dict(discovered('redis_replication', {'role': 'primary'}), changed=False,
+                                     sentinel=discovered('redis_sentinel', {'masters': {'m': {}}})),
+              _redis_discovered_sentinel_only=dict(skipped=True, changed=False)),
+    # The data node did not answer: the module read nothing else, and says why.
+    'b': dict(STALE, redis_ops_address='10.0.0.2', redis_ops_port='6380',
+              _redis_discovered=dict(failed=False, msg='cannot connect to 10.0.0.2:6380: Connection refused'),
+              _redis_discovered_sentinel_only=dict(skipped=True, changed=False)),
+    's': dict(STALE, redis_ops_address='10.0.0.9', redis_ops_port='6379', _redis_discovered=dict(skipped=True, changed=False),
+              _redis_discovered_sentinel_only=discovered('redis_sentinel', {'masters': {'n': {}}})),
+}
+
+
+def test_the_registered_reads_are_read_not_the_results_kept_apart_by_an_earlier_discovery():
+    views = fleet_views(REGISTERED, ['a', 'b'], ['a', 'b', 's'], play_hosts=['a', 'b', 's'])
+    assert views == dict(
+        nodes=[dict(host='a', address='10.0.0.1', port=6379, facts={'role': 'primary'}),
+               dict(host='b', address='10.0.0.2', port=6380, facts=None)],
+        sentinels=[dict(host='a', facts={'masters': {'m': {}}}), dict(host='b', facts=None),
+                   dict(host='s', facts={'masters': {'n': {}}})],
+        unreachable=[], unreachable_nodes=[])
+
+
+def test_a_refused_password_in_a_registered_read_is_named():
+    message = 'authentication to 10.0.0.1:26379 failed: login_user/login_password are wrong'
+    hostvars = dict(REGISTERED, a=dict(REGISTERED['a'], _redis_discovered=dict(
+        discovered('redis_replication', {'role': 'primary'}), sentinel=dict(failed=False, msg=message))),
+        s=dict(REGISTERED['s'], _redis_discovered_sentinel_only=dict(failed=False, msg=message.replace('.1:', '.9:'))))
+    with pytest.raises(AnsibleFilterError, match=r'the servers on a \(Sentinel\), s \(Sentinel\) refused the password'):
+        fleet_views(hostvars, ['a', 'b'], ['a', 'b', 's'], play_hosts=['a', 'b', 's'])
