@@ -51,6 +51,16 @@ options:
       - On a Sentinel, report only these monitored primaries. All by default.
     type: list
     elements: str
+  gather_subset:
+    description:
+      - Also gather the facts of the machine the module runs on, of these subsets, with the collectors
+        M(ansible.builtin.setup) uses for the same O(gather_subset), and return them in C(ansible_facts)
+        beside the module's own. The collection's discovery gathers C(["!all", "network", "virtual"]) this way
+        (addresses, virtualization, and the minimal facts such as C(os_family)), so its play needs no fact gathering
+        of its own, one round trip fewer per host.
+      - The facts come back whether or not the server could be read. Local facts (C(facts.d)) are not read.
+    type: list
+    elements: str
   packages:
     description:
       - Also report which of these packages are installed on the machine the module runs on, from dpkg's database
@@ -131,6 +141,16 @@ EXAMPLES = r'''
   ansible.builtin.debug:
     msg: "{{ node.packages.missing }}"
 
+# In a play with gather_facts: false, the host's addresses and virtualization come with the read.
+- name: Read the local instance and gather the network and virtualization facts in the same round trip
+  redis_ops.replication.replication_facts:
+    login_password: "{{ redis_password }}"
+    gather_subset: ["!all", network, virtual]
+
+- name: The address other hosts reach it on
+  ansible.builtin.debug:
+    msg: "{{ ansible_facts['default_ipv4']['address'] }}"
+
 - name: Who the Sentinel names as the primary of mymaster
   ansible.builtin.debug:
     msg: "{{ both.sentinel.ansible_facts.redis_sentinel.masters.mymaster.host }}"
@@ -138,7 +158,9 @@ EXAMPLES = r'''
 
 RETURN = r'''
 ansible_facts:
-  description: Facts about the server.
+  description:
+    - Facts about the server; with O(gather_subset), also the machine's facts of those subsets, named as
+      M(ansible.builtin.setup) names them (C(default_ipv4), C(os_family), C(virtualization_type), ...).
   returned: always
   type: complex
   contains:
@@ -290,6 +312,9 @@ sentinel:
 '''
 
 from ansible.module_utils.basic import AnsibleModule, missing_required_lib
+from ansible.module_utils.facts import ansible_collector, default_collectors
+from ansible.module_utils.facts.collector import CollectorNotFoundError, CycleFoundInFactDeps, UnresolvedFactDep
+from ansible.module_utils.facts.namespace import PrefixFactNamespace
 
 from ansible_collections.redis_ops.replication.plugins.module_utils.redis_common import (
     REDIS_IMPORT_ERROR,
@@ -462,6 +487,36 @@ def package_report(module: AnsibleModule, names: list) -> dict:
                 missing=[name for name in names if name not in installed])
 
 
+# What M(ansible.builtin.setup) gathers whatever the subset (its minimal_gather_subset).
+MINIMAL_GATHER_SUBSET = frozenset(['apparmor', 'caps', 'cmdline', 'date_time', 'distribution', 'dns', 'env', 'fips',
+                                   'local', 'lsb', 'pkg_mgr', 'platform', 'python', 'selinux', 'service_mgr',
+                                   'ssh_pub_keys', 'user'])
+
+
+def host_facts(module: AnsibleModule, subset: list) -> dict:
+    """The machine's facts of ``subset``, prefixed ansible_ as setup returns them (Ansible strips the prefix)."""
+    try:
+        collector = ansible_collector.get_ansible_collector(
+            all_collector_classes=default_collectors.collectors,
+            namespace=PrefixFactNamespace(namespace_name='ansible', prefix='ansible_'),
+            filter_spec=[], gather_subset=subset, gather_timeout=10, minimal_gather_subset=MINIMAL_GATHER_SUBSET)
+    except (TypeError, ValueError, CollectorNotFoundError, CycleFoundInFactDeps, UnresolvedFactDep) as exc:
+        module.fail_json(msg='gather_subset %s cannot be gathered: %s' % (subset, exc))
+    return collector.collect(module=module)
+
+
+def report_host_facts_with_every_result(module: AnsibleModule) -> None:
+    """Gather the machine's facts first, and add them to whatever the module returns, success or failure."""
+    facts = host_facts(module, module.params['gather_subset'])
+    exit_json, fail_json = module.exit_json, module.fail_json
+
+    def merged(kwargs: dict) -> dict:
+        return dict(kwargs, ansible_facts=dict(facts, **(kwargs.get('ansible_facts') or {})))
+
+    module.exit_json = lambda *args, **kwargs: exit_json(*args, **merged(kwargs))
+    module.fail_json = lambda *args, **kwargs: fail_json(*args, **merged(kwargs))
+
+
 def report_packages_with_every_result(module: AnsibleModule) -> None:
     """Read the packages first, and add the report to whatever the module returns, success or failure."""
     report = package_report(module, module.params['packages'])
@@ -476,6 +531,7 @@ def main() -> None:
         max_lag_seconds=dict(type='int'),
         min_replicas=dict(type='int'),
         names=dict(type='list', elements='str'),
+        gather_subset=dict(type='list', elements='str'),
         packages=dict(type='list', elements='str'),
         sentinel=dict(type='dict', options=dict(
             login_port=dict(type='int', default=26379),
@@ -485,6 +541,8 @@ def main() -> None:
         )),
     )
     module = AnsibleModule(**module_kwargs(argument_spec))
+    if module.params['gather_subset']:
+        report_host_facts_with_every_result(module)
     if module.params['packages']:
         report_packages_with_every_result(module)
     if module.params['sentinel'] is not None:

@@ -225,3 +225,37 @@ def test_packages_are_reported_when_the_server_cannot_be_read(fleet, run_module)
         run = run_module('replication_facts', dict(conn(gone), connect_timeout=1, packages=['redis-server'], **extra))
         assert run.failed and run['msg'].startswith('cannot connect to 127.0.0.1:%d' % gone.port), run.result
         assert run['packages'] == dict(manager='dpkg', installed=['redis-server'], missing=[])
+
+
+HOST_SUBSET = ['!all', 'network', 'virtual']
+
+
+def test_host_facts_come_with_the_read(cluster, run_module):
+    primary, _replicas = cluster
+    run = run_module('replication_facts', dict(conn(primary), gather_subset=HOST_SUBSET))
+    assert not run.failed, run.result
+    facts = run['ansible_facts']
+    # setup's names (Ansible strips the ansible_ prefix): network, virtual and the minimal subset, and the read.
+    assert 'lo' in facts['ansible_interfaces'] and facts['ansible_lo']['ipv4']['address'] == '127.0.0.1'
+    assert 'ansible_virtualization_type' in facts and 'ansible_virtualization_role' in facts
+    assert facts['ansible_os_family'] == 'Debian' and facts['module_setup'] is True
+    assert facts['redis_replication']['role'] == 'primary'
+    # Nothing else was gathered: no hardware facts.
+    assert 'ansible_memtotal_mb' not in facts and 'ansible_processor' not in facts
+    assert not any(key.startswith('ansible_') for key in run_module('replication_facts', conn(primary))['ansible_facts'])
+
+
+def test_host_facts_come_when_the_server_cannot_be_read(fleet, run_module):
+    gone = fleet.redis()
+    gone.stop()
+    run = run_module('replication_facts', dict(conn(gone), connect_timeout=1, gather_subset=HOST_SUBSET,
+                                               packages=['redis-server']))
+    assert run.failed and run['msg'].startswith('cannot connect to 127.0.0.1:%d' % gone.port), run.result
+    assert run['ansible_facts']['ansible_os_family'] == 'Debian' and 'ansible_interfaces' in run['ansible_facts']
+    assert run['packages']['installed'] == ['redis-server']
+
+
+def test_a_subset_that_does_not_exist_is_refused(cluster, run_module):
+    primary, _replicas = cluster
+    run = run_module('replication_facts', dict(conn(primary), gather_subset=['!all', 'networkk']))
+    assert run.failed and run['msg'].startswith("gather_subset ['!all', 'networkk'] cannot be gathered:"), run.result
