@@ -86,9 +86,13 @@ def _not_read(hostvars, hosts) -> list:
 def _refused_login(result) -> bool:
     """Whether a read failed because the server refused the inventory's credentials (not: nothing answered).
 
-    The discovery tasks register with failed_when: false, which clears 'failed'; the module's message stays.
+    The discovery tasks register with failed_when: false, which clears 'failed'; the module's message stays. A read
+    that failed may still carry the host's own facts (replication_facts' gather_subset), never the server's.
     """
-    return isinstance(result, dict) and not result.get('ansible_facts') and \
+    if not isinstance(result, dict):
+        return False
+    facts = result.get('ansible_facts') or {}
+    return 'redis_replication' not in facts and 'redis_sentinel' not in facts and \
         str(result.get('msg', '')).startswith('authentication to ')
 
 

@@ -158,3 +158,13 @@ def test_a_refused_password_in_a_registered_read_is_named():
         s=dict(REGISTERED['s'], _redis_discovered_sentinel_only=dict(failed=False, msg=message.replace('.1:', '.9:'))))
     with pytest.raises(AnsibleFilterError, match=r'the servers on a \(Sentinel\), s \(Sentinel\) refused the password'):
         fleet_views(hostvars, ['a', 'b'], ['a', 'b', 's'], play_hosts=['a', 'b', 's'])
+
+
+def test_a_refused_password_is_named_when_the_read_gathered_the_host_facts():
+    # site.yml's discovery gathers the host's facts in the read: they come back with a refused login too.
+    message = 'authentication to 10.0.0.1:6379 failed: login_user/login_password are wrong'
+    host_facts = {'ansible_os_family': 'Debian', 'module_setup': True}
+    hostvars = dict(REGISTERED, a=dict(REGISTERED['a'], _redis_discovered=dict(
+        failed=False, msg=message, ansible_facts=host_facts, sentinel=discovered('redis_sentinel', {'masters': {}}))))
+    with pytest.raises(AnsibleFilterError, match=r'the servers on a refused the password'):
+        fleet_views(hostvars, ['a', 'b'], ['a', 'b', 's'], play_hosts=['a', 'b', 's'])
