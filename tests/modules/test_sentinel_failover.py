@@ -135,8 +135,12 @@ def test_automatic_target_is_the_replica_with_the_lowest_priority(fleet, run_mod
     other = fleet.redis(FAST + ['replica-priority 200'], replica_of=primary)
     preferred = fleet.redis(FAST + ['replica-priority 10'], replica_of=primary)
     sentinel = fleet.sentinel(primary, quorum=1)
-    wait_until(lambda: {int(r['port']): r['slave-priority'] for r in sentinel_command(sentinel, 'REPLICAS', 'mymaster')}
-               == {preferred.port: '10', other.port: '200'}, 30, 'the Sentinel to discover both replicas', interval=0.2)
+    # Sentinel (and the module) skip a replica whose link to the primary is not up yet: wait for both links too, or
+    # the preferred one, started last, may still be syncing and the module rightly picks the other.
+    wait_until(lambda: {int(r['port']): (r['slave-priority'], r['master-link-status'])
+                        for r in sentinel_command(sentinel, 'REPLICAS', 'mymaster')}
+               == {preferred.port: ('10', 'ok'), other.port: ('200', 'ok')}, 30,
+               'the Sentinel to discover both replicas with their links up', interval=0.2)
     run = run_module('sentinel_failover', options(sentinel), check=True)
     assert not run.failed, run.result
     assert run['primary'] == dict(host='127.0.0.1', port=preferred.port)
