@@ -172,6 +172,52 @@ options:
       client_reconfig_script:
         description: C(client-reconfig-script); unchanged when not given.
         type: str
+  monitors:
+    description:
+      - Several primaries this Sentinel must monitor, one entry per master name, each applied as O(monitor) is (a
+        Sentinel that watches several replication groups). Masters the Sentinel monitors under other names are left
+        alone.
+      - Each entry takes the suboptions of O(monitor). Mutually exclusive with O(monitor) and O(replicaof).
+    type: list
+    elements: dict
+    suboptions:
+      name:
+        description: The name the primary is monitored under (C(sentinel monitor <name> ...)).
+        type: str
+        required: true
+      host:
+        description: Address of the primary, used when the name is not monitored yet.
+        type: str
+        required: true
+      port:
+        description: Port of the primary.
+        type: int
+        required: true
+      quorum:
+        description: Sentinels that must agree that the primary is down.
+        type: int
+        required: true
+      auth_user:
+        description: ACL user Sentinel logs in as on the data nodes (C(auth-user)); requires O(monitors[].auth_pass).
+        type: str
+      auth_pass:
+        description: Password Sentinel logs in with on the data nodes (C(auth-pass)). Never shown.
+        type: str
+      down_after_milliseconds:
+        description: C(down-after-milliseconds); unchanged when not given.
+        type: int
+      failover_timeout:
+        description: C(failover-timeout); unchanged when not given.
+        type: int
+      parallel_syncs:
+        description: C(parallel-syncs); unchanged when not given.
+        type: int
+      notification_script:
+        description: C(notification-script); unchanged when not given.
+        type: str
+      client_reconfig_script:
+        description: C(client-reconfig-script); unchanged when not given.
+        type: str
   apply_live:
     description:
       - Set the differing directives of O(config) on the running server with C(CONFIG SET) (data nodes), using the
@@ -323,12 +369,18 @@ monitor:
   type: dict
   sample: {changed: false, commands: [], current_host: 10.0.0.2, current_port: 6379, address_differs: true,
            reset: false}
+monitors:
+  description: What M(redis_ops.replication.sentinel_monitor) returns for each entry of O(monitors) (or for
+    O(monitor)), in their order; empty when neither is given, or in check mode while the unit does not run.
+  returned: always
+  type: list
+  elements: dict
 replication_deferred:
   description: Whether O(replicaof) was given but left to the restart that is due (see O(replicaof)).
   returned: always
   type: bool
 monitor_deferred:
-  description: Whether O(monitor) was given but left for after the restart that is due (see O(monitor)).
+  description: Whether O(monitor) or O(monitors) was given but left for after the restart that is due (see O(monitor)).
   returned: always
   type: bool
 stopped_units:
@@ -421,7 +473,7 @@ class Instance:
                    if not (name == 'replicaof' and params['replicaof'] is not None)]
         restart_required = was_active and (unit_changed or bool(restart))
 
-        replication, monitor = {}, {}
+        replication = {}
         reachable = was_active or not self.module.check_mode
         # REPLICAOF is saved with CONFIG REWRITE, which writes the running settings over the new file that a due
         # restart is to read: with a restart due, the restart applies the file's replicaof instead.
@@ -434,20 +486,28 @@ class Instance:
         # that its restart is about to read. With a restart due, the monitor is left to the caller, after it.
         restart_due = was_active and (unit_changed or (params['config'] is not None and
                                                        params['config']['path'] in changed_paths))
-        monitor_deferred = params['monitor'] is not None and restart_due
-        if params['monitor'] is not None and reachable and not restart_due:
-            monitor = self._monitor(changed=bool(changed_paths or stopped or started or enabled_now))
-            if 'diff' in monitor:
-                diffs.append(dict(monitor.pop('diff'), before_header='monitor', after_header='monitor'))
+        wanted_monitors = params['monitors'] if params['monitors'] is not None else (
+            [params['monitor']] if params['monitor'] is not None else [])
+        monitor_deferred = bool(wanted_monitors) and restart_due
+        monitors = []
+        if wanted_monitors and reachable and not restart_due:
+            for wanted in wanted_monitors:
+                applied = self._monitor(wanted, changed=bool(changed_paths or stopped or started or enabled_now or
+                                                             any(m.get('changed') for m in monitors)))
+                if 'diff' in applied:
+                    header = 'monitor %s' % wanted['name'] if params['monitors'] is not None else 'monitor'
+                    diffs.append(dict(applied.pop('diff'), before_header=header, after_header=header))
+                monitors.append(applied)
+        monitor = monitors[0] if monitors and params['monitors'] is None else {}
 
         result = dict(
             changed=bool(changed_paths or stopped or started or enabled_now or replication.get('changed') or
-                         monitor.get('changed')),
+                         any(applied.get('changed') for applied in monitors)),
             was_active=was_active, unit_changed=unit_changed, changed_paths=changed_paths,
             created_paths=created_paths, config=config, restart_directives=restart,
             restart_required=restart_required, replication_deferred=replication_deferred,
             daemon_reloaded=unit_changed, started=started, enabled_now=enabled_now, stopped_units=stopped,
-            replication=replication, monitor=monitor, monitor_deferred=monitor_deferred,
+            replication=replication, monitor=monitor, monitors=monitors, monitor_deferred=monitor_deferred,
         )
         if self.module._diff and diffs:
             result['diff'] = diffs
@@ -455,6 +515,11 @@ class Instance:
 
     def _check_inputs(self) -> None:
         params = self.params
+        names = [entry['name'] for entry in params['monitors'] or []]
+        twice = sorted({name for name in names if names.count(name) > 1})
+        if twice:
+            self.module.fail_json(msg='monitors names %s more than once; give each master name once; nothing was '
+                                      'changed' % ', '.join(twice))
         for name in [params['unit']] + params['stop_units']:
             if not UNIT_NAME.match(name):
                 self.module.fail_json(msg='%r is not a systemd unit name (such as redis-6379.service); nothing was '
@@ -505,12 +570,12 @@ class Instance:
                        wait_timeout=wanted['wait_timeout'])
         return self._manage('replicaof', ReplicaofManager, options, changed)
 
-    def _monitor(self, changed: bool) -> dict:
-        """SENTINEL MONITOR and SET as the sentinel_monitor module does them."""
+    def _monitor(self, wanted: dict, changed: bool) -> dict:
+        """SENTINEL MONITOR and SET as the sentinel_monitor module does them, for one master name."""
         options = {name: self.params[name] for name in connection_argument_spec()}
-        options.update(self.params['monitor'], state='present', update_password='always', force_address=False,
-                       reset_stale=False)
-        return self._manage('monitor', SentinelMonitorManager, options, changed)
+        options.update(wanted, state='present', update_password='always', force_address=False, reset_stale=False)
+        what = 'monitor %s' % wanted['name'] if self.params['monitors'] is not None else 'monitor'
+        return self._manage(what, SentinelMonitorManager, options, changed)
 
     def _manage(self, what: str, manager, options: dict, changed: bool) -> dict:
         """Run one of the shared managers on the running unit, its failures prefixed with what."""
@@ -593,6 +658,22 @@ class Instance:
             changed=changed, was_active=False, load_state=state.get('LoadState', ''))
 
 
+def monitor_options() -> dict:
+    return dict(
+        name=dict(type='str', required=True),
+        host=dict(type='str', required=True),
+        port=dict(type='int', required=True),
+        quorum=dict(type='int', required=True),
+        auth_user=dict(type='str'),
+        auth_pass=dict(type='str', no_log=True),
+        down_after_milliseconds=dict(type='int'),
+        failover_timeout=dict(type='int'),
+        parallel_syncs=dict(type='int'),
+        notification_script=dict(type='str'),
+        client_reconfig_script=dict(type='str'),
+    )
+
+
 def main() -> None:
     argument_spec = connection_argument_spec()
     argument_spec.update(files_argument_spec())
@@ -615,24 +696,13 @@ def main() -> None:
             wait_for_sync=dict(type='bool', default=True),
             wait_timeout=dict(type='int', default=60),
         )),
-        monitor=dict(type='dict', options=dict(
-            name=dict(type='str', required=True),
-            host=dict(type='str', required=True),
-            port=dict(type='int', required=True),
-            quorum=dict(type='int', required=True),
-            auth_user=dict(type='str'),
-            auth_pass=dict(type='str', no_log=True),
-            down_after_milliseconds=dict(type='int'),
-            failover_timeout=dict(type='int'),
-            parallel_syncs=dict(type='int'),
-            notification_script=dict(type='str'),
-            client_reconfig_script=dict(type='str'),
-        )),
+        monitor=dict(type='dict', options=monitor_options()),
+        monitors=dict(type='list', elements='dict', options=monitor_options()),
         apply_live=dict(type='bool', default=True),
         stop_units=dict(type='list', elements='str', default=[]),
         enabled=dict(type='bool', default=True),
     )
-    module = AnsibleModule(**module_kwargs(argument_spec, mutually_exclusive=[('replicaof', 'monitor')]))
+    module = AnsibleModule(**module_kwargs(argument_spec, mutually_exclusive=[('replicaof', 'monitor', 'monitors')]))
     module.exit_json(**Instance(module).run())
 
 
