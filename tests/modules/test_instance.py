@@ -287,3 +287,31 @@ def test_a_sentinel_monitors_once_and_not_before_its_restart(tmp_path, systemd, 
                                                 login_user='default', login_password=SENTINEL_PASSWORD))
     assert not moved.failed and moved['changed'] is True, moved.result
     assert sentinel_client(port).sentinel_master('cache')['down-after-milliseconds'] == 7000
+
+
+@pytest.mark.skipif(not os.path.exists('/usr/bin/redis-sentinel'), reason='needs redis-sentinel (make deps-servers)')
+def test_a_sentinel_of_several_groups_monitors_each_and_leaves_other_masters_alone(tmp_path, systemd, run_module,
+                                                                                      fleet):
+    cache, sessions, other = fleet.redis(), fleet.redis(), fleet.redis()
+    port = free_port()
+    args = sentinel_args(tmp_path, systemd, port, cache.port)
+    group = args.pop('monitor')
+    args['monitors'] = [group, dict(group, name='sessions', port=sessions.port, quorum=1, down_after_milliseconds=6000)]
+
+    first = run_module('instance', args)
+    assert not first.failed and first['changed'] is True, first.result
+    assert [m['commands'][0] for m in first['monitors']] == ['SENTINEL MONITOR cache 127.0.0.1 %d 1' % cache.port,
+                                                              'SENTINEL MONITOR sessions 127.0.0.1 %d 1' % sessions.port]
+    assert first['monitor'] == {}
+    assert sentinel_client(port).sentinel_master('sessions')['down-after-milliseconds'] == 6000
+    # A master of a group this run leaves out (--limit) stays as it is.
+    sentinel_client(port).sentinel_monitor('queue', '127.0.0.1', other.port, 1)
+
+    again = run_module('instance', args)
+    assert not again.failed and again['changed'] is False, again.result
+    assert [m['changed'] for m in again['monitors']] == [False, False]
+    assert set(sentinel_client(port).sentinel_masters()) == {'cache', 'sessions', 'queue'}
+
+    twice = run_module('instance', dict(args, monitors=[group, group]))
+    assert twice.failed and twice['msg'] == 'monitors names cache more than once; give each master name once; ' \
+                                            'nothing was changed', twice.result
