@@ -60,11 +60,9 @@ def passed(run) -> bool:
 def failed_checks(run) -> list:
     """The messages of the fleet checks that failed; asserts that the run stopped there."""
     assert run.rc != 0
-    failures = [item['msg'] for entry in shape(run) if entry['status'] == 'failed'
-                for item in entry['result'].get('results', []) if item.get('evaluated_to') is False]
-    # The per-host checks are one assert: every failing check in its message, joined by '; '.
-    failures += [entry['result']['msg'] for entry in shape(run) if entry['task'].endswith(HOST)
-                 and entry['status'] == 'failed' and entry['result'].get('evaluated_to') is False]
+    # The fleet checks and the per-host checks are one assert each: every failing check in its message, joined by '; '.
+    failures = [entry['result']['msg'] for entry in shape(run) if entry['task'].endswith((SHAPE, HOST))
+                and entry['status'] == 'failed' and entry['result'].get('evaluated_to') is False]
     failures += ['; '.join(item.get('argument_errors', [])) for entry in shape(run)
                  if entry['task'].endswith(SPECS) and entry['status'] == 'failed'
                  for item in entry['result'].get('results', []) if item.get('argument_errors')]
