@@ -171,7 +171,7 @@ tests/clients/node_modules/.installed: tests/clients/package.json tests/clients/
 
 # Molecule finds this collection in .build/ and containers.podman (and ansible.posix) in the venv,
 # from the ansible package. SCENARIO=name runs one scenario; the default runs them all.
-SCENARIOS := default failover secure valkey debian13
+SCENARIOS := default groups failover secure valkey debian13
 SCENARIO ?=
 molecule: export PATH := $(VENV)/bin:$(PATH)
 molecule: export ANSIBLE_COLLECTIONS_PATH := $(BUILD):$(VENV)/lib/python$(PY_NEWEST_VERSION)/site-packages
