@@ -56,24 +56,16 @@ _value:
       type: bool
 '''
 
-from ansible.errors import AnsibleFilterError
-
 from ansible_collections.redis_ops.replication.plugins.filter.announced_addresses import announced_addresses
+from ansible_collections.redis_ops.replication.plugins.filter.replication_groups import groups_in_run
 from ansible_collections.redis_ops.replication.plugins.filter.sentinel_drift import sentinel_drift
 
 
 def groups_drift(model, hostvars, primaries):
-    if not isinstance(model, dict) or 'groups' not in model:
-        raise AnsibleFilterError('groups_drift expects the result of replication_groups')
     groups, sentinels = {}, {}
-    for group in model['groups']:
-        if not group['in_run']:
-            continue
+    for group, primary in groups_in_run(model, primaries, 'groups_drift'):
         name = group['master_name']
-        if name not in (primaries or {}):
-            raise AnsibleFilterError('groups_drift: no current primary is known for %s (discovery sets '
-                                     'redis_ops_primaries)' % name)
-        drift = sentinel_drift(hostvars, group['sentinels'], name, primary=primaries[name],
+        drift = sentinel_drift(hostvars, group['sentinels'], name, primary=primary,
                                replicas=announced_addresses(group['data_nodes'], hostvars, 'replica'),
                                sentinels=announced_addresses(group['sentinels'], hostvars, 'sentinel'))
         groups[name] = drift

@@ -64,7 +64,7 @@ _value:
       description:
         - One entry per group, in the order of their first data node in C(redis_master) and C(redis_replica), with
           C(master_name), C(primary) (the inventory's first primary, or null when the group has none or several),
-          C(data_nodes), C(sentinels) (the Sentinels that watch it), C(quorum), C(in_run).
+          C(data_nodes), C(sentinels) (the Sentinels that watch it), C(in_run).
       type: list
       elements: dict
     problems:
@@ -80,11 +80,30 @@ from ansible_collections.redis_ops.replication.plugins.filter.data_nodes import 
 DEFAULT_MASTER_NAME = 'mymaster'
 
 
-def _get(hostvars, host: str, name: str, defaults: dict, fallback=None):
+def group_setting(hostvars, host: str, name: str, defaults: dict, fallback=None):
+    """A variable as the inventory sets it for host, else its default (hostvars hold no role defaults)."""
     variables = hostvars[host] if host in hostvars else {}
     if name in variables:
         return variables[name]
     return defaults.get(name, fallback)
+
+
+def settings_host(group: dict) -> str:
+    """The host whose inventory variables are the group's settings: its first primary (or first data node)."""
+    return group['primary'] or group['data_nodes'][0]
+
+
+def groups_in_run(model, primaries, caller: str):
+    """(group, its current primary) for each group of the model in the run; the model and primaries checked."""
+    if not isinstance(model, dict) or 'groups' not in model:
+        raise AnsibleFilterError('%s expects the result of replication_groups' % caller)
+    for group in model['groups']:
+        if not group['in_run']:
+            continue
+        if group['master_name'] not in (primaries or {}):
+            raise AnsibleFilterError('%s: no current primary is known for %s (discovery sets redis_ops_primaries)'
+                                     % (caller, group['master_name']))
+        yield group, primaries[group['master_name']]
 
 
 def _watched(hostvars, host: str):
@@ -119,16 +138,15 @@ def _shape_problems(group: dict, multi: bool, masters: list, hostvars, defaults:
         else:
             problems.append('the inventory group redis_master must hold exactly one host (the primary at first '
                             'deployment); it holds %d: %s' % (len(masters), ', '.join(masters)))
-    source = masters[0] if masters else group['data_nodes'][0]
-    quorum = _int(_get(hostvars, source, 'redis_sentinel_quorum', defaults, 2), '%sredis_sentinel_quorum' % label,
-                  problems)
-    group['quorum'] = quorum
+    source = settings_host(group)
+    quorum = _int(group_setting(hostvars, source, 'redis_sentinel_quorum', defaults, 2),
+                  '%sredis_sentinel_quorum' % label, problems)
     if quorum is not None and group['sentinels'] and not 1 <= quorum <= len(group['sentinels']):
         problems.append('%sredis_sentinel_quorum is %s but must be between 1 and the number of Sentinels (%d%s)'
                         % (label, quorum, len(group['sentinels']),
                            ' that watch it: %s' % ', '.join(group['sentinels']) if multi else ''))
     replicas = [host for host in group['data_nodes'] if host not in masters]
-    minimum = _int(_get(hostvars, source, 'redis_min_replicas_to_write', defaults, 0),
+    minimum = _int(group_setting(hostvars, source, 'redis_min_replicas_to_write', defaults, 0),
                    '%sredis_min_replicas_to_write' % label, problems)
     if minimum is not None and minimum > len(replicas):
         problems.append('%sredis_min_replicas_to_write is %s but the inventory has only %d replica(s)%s: the primary '
@@ -148,7 +166,7 @@ def replication_groups(hostvars, groups, play_hosts=None, defaults=None):
 
     by_name: dict = {}
     for host in data_nodes(groups):
-        name = str(_get(hostvars, host, 'redis_sentinel_master_name', defaults, default_name))
+        name = str(group_setting(hostvars, host, 'redis_sentinel_master_name', defaults, default_name))
         by_name.setdefault(name, []).append(host)
     multi = len(by_name) > 1
     problems: list = []

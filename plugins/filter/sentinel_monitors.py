@@ -64,13 +64,13 @@ _value:
   elements: dict
 '''
 
-from ansible.errors import AnsibleFilterError
 from ansible.module_utils.parsing.convert_bool import boolean
 
-
-def _setting(hostvars, host: str, variable: str, defaults: dict):
-    variables = hostvars[host] if host in hostvars else {}
-    return variables[variable] if variable in variables else defaults.get(variable)
+from ansible_collections.redis_ops.replication.plugins.filter.replication_groups import (
+    group_setting,
+    groups_in_run,
+    settings_host,
+)
 
 
 def _boolean(value) -> bool:
@@ -86,30 +86,21 @@ def sentinel_monitors(model, hostvars, sentinel, primaries, own=None, defaults=N
     With one group, the Sentinel's own settings (own: its variables as the role sees them) are used, as before groups
     existed; with several, each group's settings come from its first primary's inventory variables, else defaults.
     """
-    if not isinstance(model, dict) or 'groups' not in model:
-        raise AnsibleFilterError('sentinel_monitors expects the result of replication_groups')
     own, defaults = dict(own or {}), dict(defaults or {})
     monitors = []
-    for group in model['groups']:
-        if not group['in_run'] or sentinel not in group['sentinels']:
+    for group, primary in groups_in_run(model, primaries, 'sentinel_monitors'):
+        if sentinel not in group['sentinels']:
             continue
-        name = group['master_name']
-        if name not in (primaries or {}):
-            raise AnsibleFilterError('sentinel_monitors: no current primary is known for %s (discovery sets '
-                                     'redis_ops_primaries)' % name)
-        primary = primaries[name]
         if model['multi']:
-            source = group['primary'] or group['data_nodes'][0]
-
-            def setting(variable, _source=source):
-                return _setting(hostvars, _source, variable, defaults)
+            def setting(variable, _source=settings_host(group)):
+                return group_setting(hostvars, _source, variable, defaults)
         else:
             def setting(variable):
                 return own[variable] if variable in own else defaults.get(variable)
         acl = _boolean(setting('redis_acl_enabled'))
         password = setting('redis_password') or ''
         monitors.append(dict(
-            name=name, host=str(primary['address']), port=int(primary['port']),
+            name=group['master_name'], host=str(primary['address']), port=int(primary['port']),
             quorum=int(setting('redis_sentinel_quorum')),
             auth_user=setting('redis_acl_sentinel_user') if acl else None,
             auth_pass=setting('redis_acl_sentinel_password') if acl else (password if password else None),

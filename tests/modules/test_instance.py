@@ -290,8 +290,8 @@ def test_a_sentinel_monitors_once_and_not_before_its_restart(tmp_path, systemd, 
 
 
 @pytest.mark.skipif(not os.path.exists('/usr/bin/redis-sentinel'), reason='needs redis-sentinel (make deps-servers)')
-def test_a_sentinel_of_several_groups_monitors_each_and_leaves_other_masters_alone(tmp_path, systemd, run_module,
-                                                                                      fleet):
+def test_a_sentinel_of_several_groups_monitors_each_and_leaves_other_masters_alone(
+        tmp_path, systemd, run_module, fleet):
     cache, sessions, other = fleet.redis(), fleet.redis(), fleet.redis()
     port = free_port()
     args = sentinel_args(tmp_path, systemd, port, cache.port)
@@ -300,8 +300,8 @@ def test_a_sentinel_of_several_groups_monitors_each_and_leaves_other_masters_alo
 
     first = run_module('instance', args)
     assert not first.failed and first['changed'] is True, first.result
-    assert [m['commands'][0] for m in first['monitors']] == ['SENTINEL MONITOR cache 127.0.0.1 %d 1' % cache.port,
-                                                              'SENTINEL MONITOR sessions 127.0.0.1 %d 1' % sessions.port]
+    assert [m['commands'][0] for m in first['monitors']] == [
+        'SENTINEL MONITOR cache 127.0.0.1 %d 1' % cache.port, 'SENTINEL MONITOR sessions 127.0.0.1 %d 1' % sessions.port]
     assert first['monitor'] == {}
     assert sentinel_client(port).sentinel_master('sessions')['down-after-milliseconds'] == 6000
     # A master of a group this run leaves out (--limit) stays as it is.

@@ -49,12 +49,12 @@ def shape(run) -> list:
     return [entry for entry in run.results or [] if entry['task'].endswith((SHAPE, HOST, SPECS))]
 
 
-def passed(run) -> bool:
+def passed(run, first: str = 'node1') -> bool:
     """Every check ran and passed: the fleet-wide ones on the play's first host (skipped on the others)."""
     entries = shape(run)
     ran = {entry['task'].split(' : ')[-1] for entry in entries if entry['status'] == 'ok'}
     return ran == {SHAPE, HOST, SPECS} and {entry['status'] for entry in entries} <= {'ok', 'skipped'} and \
-        [entry['host'] for entry in entries if entry['task'].endswith(SHAPE) and entry['status'] == 'ok'] == ['node1']
+        [entry['host'] for entry in entries if entry['task'].endswith(SHAPE) and entry['status'] == 'ok'] == [first]
 
 
 def failed_checks(run) -> list:
@@ -220,6 +220,43 @@ def test_valid_fleet_passes_the_checks(tmp_path):
     assert run.task(CHECK)
     assert [entry for entry in run.results if entry['status'] == 'unreachable']
     assert 'Sentinel(s): use at least 3' not in run.stdout
+
+
+def two_groups(tmp_path, cache_masters=('c1',), sessions_masters=('s1',), **sentinel_vars) -> str:
+    """Two replication groups (cache: c1..c3, sessions: s1..s3 on port 6380) and three Sentinels x1..x3."""
+    path = inventory(tmp_path, masters=cache_masters + sessions_masters,
+                     replicas=tuple(h for h in ('c1', 'c2', 'c3', 's1', 's2', 's3')
+                                    if h not in cache_masters + sessions_masters),
+                     sentinels=('x1', 'x2', 'x3'))
+    lines = []
+    for line in open(path).read().splitlines():
+        name = line.split(' ')[0]
+        if ' ansible_host=' in line and name.startswith(('c', 's')):
+            line += ' redis_sentinel_master_name=%s' % ('cache' if name.startswith('c') else 'sessions')
+            line += ' redis_port=6380' if name.startswith('s') else ''
+        if ' ansible_host=' in line and name in sentinel_vars:
+            line += ' ' + sentinel_vars[name]
+        lines.append(line)
+    open(path, 'w').write('\n'.join(lines) + '\n')
+    return path
+
+
+def test_two_groups_pass_the_checks(tmp_path):
+    run = run_playbook_file(PLAYBOOK, two_groups(tmp_path))
+    assert passed(run, first='c1'), run.stdout[-3000:]
+    assert [entry for entry in run.results if entry['status'] == 'unreachable']
+
+
+@pytest.mark.parametrize('layout, words', [
+    (dict(sessions_masters=()), ['replication group sessions: exactly one of its data nodes must be in the inventory '
+                                 'group redis_master', 'it has 0: none']),
+    (dict(cache_masters=('c1', 'c2')), ['replication group cache:', 'it has 2: c1, c2']),
+    (dict(x2="redis_sentinel_master_names='[\"queue\"]'"),
+     ['x2: redis_sentinel_master_names names queue', 'the groups are: cache, sessions']),
+])
+def test_a_wrong_group_stops_before_any_host_is_contacted(tmp_path, layout, words):
+    failures = failed_checks(run_playbook_file(PLAYBOOK, two_groups(tmp_path, **layout)))
+    assert any(all(word in message for word in words) for message in failures), failures
 
 
 @pytest.mark.parametrize('sentinels', [('node1', 'node2'), ('node1', 'node2', 'node3', 'node4')])

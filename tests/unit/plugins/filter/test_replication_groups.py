@@ -39,7 +39,7 @@ def test_one_name_is_one_group_as_before():
     model = replication_groups(hostvars, groups, defaults=DEFAULTS)
     assert model['multi'] is False and model['problems'] == []
     assert model['groups'] == [dict(master_name='mymaster', primary='a', data_nodes=['a', 'b', 'c'],
-                                    sentinels=['a', 'b', 'c'], in_run=True, quorum=2)]
+                                    sentinels=['a', 'b', 'c'], in_run=True)]
 
 
 def test_data_nodes_grouped_by_master_name_each_with_its_primary_and_quorum():
@@ -47,10 +47,8 @@ def test_data_nodes_grouped_by_master_name_each_with_its_primary_and_quorum():
     model = replication_groups(hostvars, groups, defaults=DEFAULTS)
     assert model['multi'] is True and model['problems'] == []
     cache, sessions = model['groups']
-    assert (cache['master_name'], cache['primary'], cache['data_nodes'], cache['quorum']) == \
-        ('cache', 'c1', ['c1', 'c2', 'c3'], 2)
-    assert (sessions['master_name'], sessions['primary'], sessions['data_nodes'], sessions['quorum']) == \
-        ('sessions', 's2', ['s2', 's1', 's3'], 3)
+    assert (cache['master_name'], cache['primary'], cache['data_nodes']) == ('cache', 'c1', ['c1', 'c2', 'c3'])
+    assert (sessions['master_name'], sessions['primary'], sessions['data_nodes']) == ('sessions', 's2', ['s2', 's1', 's3'])
     assert cache['sentinels'] == sessions['sentinels'] == ['x1', 'x2', 'x3']
 
 
@@ -173,9 +171,6 @@ def test_each_group_decides_its_own_primary():
     assert decision['primaries']['sessions']['host'] == 's2'
     assert decision['unreachable'] == []
 
-    drift = groups_drift(model, hostvars, {name: dict(p) for name, p in decision['primaries'].items()})
-    assert set(drift['groups']) == {'cache', 'sessions'} and set(drift['sentinels']) == {'x1', 'x2', 'x3'}
-
 
 def test_a_limit_that_splits_a_group_names_the_group_and_the_hosts_left_out():
     hostvars, groups = two_groups()
@@ -199,3 +194,40 @@ def test_model_problems_stop_the_decision():
     hostvars, groups = two_groups(x1=dict(redis_sentinel_master_names=['queue']))
     with pytest.raises(AnsibleFilterError, match='names queue'):
         current_primaries(replication_groups(hostvars, groups, defaults=DEFAULTS), hostvars)
+
+
+def _sentinel_view(own: int, groups: dict) -> dict:
+    """What discovery registers for Sentinel x<own+1>: per master name (primary, replicas), knowing the other two."""
+    others = [dict(ip='10.0.3.%d' % i, port=26379, flags='sentinel') for i in (1, 2, 3) if i != own + 1]
+    masters = {name: dict(host=primary[0], port=primary[1], ckquorum=dict(ok=True, message='OK'), sentinels=others,
+                          replicas=[dict(ip=ip, port=port, flags='slave') for ip, port in replicas])
+               for name, (primary, replicas) in groups.items()}
+    return dict(redis_ops_address='10.0.3.%d' % (own + 1), redis_sentinel_port=26379,
+                _redis_discovered_sentinel=dict(ansible_facts=dict(redis_sentinel=dict(masters=masters))))
+
+
+def test_drift_is_judged_per_group_and_folded_per_sentinel():
+    hostvars, groups = two_groups()
+    for index, name in enumerate(('c1', 'c2', 'c3'), start=1):
+        hostvars[name].update(redis_ops_address='10.0.1.%d' % index, redis_port=6379)
+    for index, name in enumerate(('s1', 's2', 's3'), start=1):
+        hostvars[name].update(redis_ops_address='10.0.2.%d' % index, redis_port=6380)
+    cache = (('10.0.1.1', 6379), [('10.0.1.2', 6379), ('10.0.1.3', 6379)])
+    sessions = (('10.0.2.2', 6380), [('10.0.2.1', 6380), ('10.0.2.3', 6380)])
+    # x1 knows both groups exactly; x2 still lists a sessions replica that left; x3 misses a cache replica.
+    hostvars['x1'].update(_sentinel_view(0, dict(cache=cache, sessions=sessions)))
+    hostvars['x2'].update(_sentinel_view(1, dict(cache=cache, sessions=(sessions[0], sessions[1] + [('10.0.2.9', 6380)]))))
+    hostvars['x3'].update(_sentinel_view(2, dict(cache=(cache[0], cache[1][:1]), sessions=sessions)))
+    model = replication_groups(hostvars, groups, defaults=DEFAULTS)
+    primaries = dict(cache=dict(address='10.0.1.1', port=6379), sessions=dict(address='10.0.2.2', port=6380))
+    drift = groups_drift(model, hostvars, primaries)
+    assert drift['sentinels'] == dict(x1=dict(settled=True), x2=dict(settled=False), x3=dict(settled=False))
+    assert drift['groups']['sessions']['stale'] is True and drift['groups']['cache']['stale'] is False
+    assert drift['groups']['cache']['sentinels']['x3']['missing'] == ['10.0.1.3:6379']
+    assert drift['stale'] is True and drift['settled'] is False
+    # A group outside the run is not judged; its primary is then not needed either.
+    limited = replication_groups(hostvars, groups, play_hosts=['c1', 'c2', 'c3', 'x1'], defaults=DEFAULTS)
+    only_cache = groups_drift(limited, hostvars, dict(cache=primaries['cache']))
+    assert list(only_cache['groups']) == ['cache'] and only_cache['stale'] is False
+    with pytest.raises(AnsibleFilterError, match='groups_drift: no current primary is known for sessions'):
+        groups_drift(model, hostvars, dict(cache=primaries['cache']))
