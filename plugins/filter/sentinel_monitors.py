@@ -10,8 +10,8 @@ short_description: What one Sentinel monitors, one entry per replication group i
 version_added: 0.3.0
 description:
   - One entry per group of the P(redis_ops.replication.replication_groups#filter) model that is in the run and that
-    O(sentinel) watches, with the options of M(redis_ops.replication.sentinel_monitor) (and of the O(monitors) option
-    of M(redis_ops.replication.instance)).
+    O(sentinel) watches, with the options of M(redis_ops.replication.sentinel_monitor) (and of the
+    O(redis_ops.replication.instance#module:monitors) option of M(redis_ops.replication.instance)).
   - The address is the group's current primary (O(primaries), which discovery sets as C(redis_ops_primaries)).
   - With one group the Sentinel's own settings (O(own)) are used, as before groups existed. With several, each
     group's quorum, timings and the login Sentinel uses on its data nodes (C(auth-pass), and C(auth-user) with ACL
